@@ -1,0 +1,345 @@
+/*
+ * Command line: one struct config filled by getopt_long, every number read
+ * by a bounded parser.  Nothing here exits or prints: errors come back as
+ * one line in err, so the parser can be unit tested.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poolserve.h"
+
+enum {
+	OPT_HTTP = 256,
+	OPT_PROCESSES,
+	OPT_THREADS,
+	OPT_LISTEN,
+	OPT_QUEUE,
+	OPT_KEEPALIVE,
+	OPT_READ_TIMEOUT,
+	OPT_GRACE,
+	OPT_MAX_CONN,
+	OPT_MAX_BODY,
+	OPT_ACCESS_LOG,
+	OPT_DISABLE_LOGGING,
+};
+
+static const struct option longopts[] = {
+	{ "http",		required_argument, NULL, OPT_HTTP },
+	{ "processes",		required_argument, NULL, OPT_PROCESSES },
+	{ "threads",		required_argument, NULL, OPT_THREADS },
+	{ "listen",		required_argument, NULL, OPT_LISTEN },
+	{ "queue",		required_argument, NULL, OPT_QUEUE },
+	{ "keepalive-timeout",	required_argument, NULL, OPT_KEEPALIVE },
+	{ "read-timeout",	required_argument, NULL, OPT_READ_TIMEOUT },
+	{ "request-grace",	required_argument, NULL, OPT_GRACE },
+	{ "max-connections",	required_argument, NULL, OPT_MAX_CONN },
+	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
+	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
+	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
+	{ "check",		no_argument,	   NULL, 't' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL,			0,		   NULL, 0 }
+};
+
+/* The numeric options: where each value goes and what it may be. */
+struct numopt {
+	int			 id;
+	const char		*name;
+	unsigned long long	 min, max;
+	size_t			 offset;
+	bool			 is_ulong;
+};
+
+static const struct numopt numopts[] = {
+	{ OPT_PROCESSES, "--processes", 1, 256,
+	    offsetof(struct config, processes), false },
+	{ OPT_THREADS, "--threads", 1, 4096,
+	    offsetof(struct config, threads), false },
+	{ OPT_LISTEN, "--listen", 1, 65535,
+	    offsetof(struct config, listen_backlog), false },
+	{ OPT_QUEUE, "--queue", 0, 65535,
+	    offsetof(struct config, queue), false },
+	{ OPT_KEEPALIVE, "--keepalive-timeout", 0, 3600,
+	    offsetof(struct config, keepalive_timeout), false },
+	{ OPT_READ_TIMEOUT, "--read-timeout", 1, 3600,
+	    offsetof(struct config, read_timeout), false },
+	{ OPT_GRACE, "--request-grace", 10, 60000,
+	    offsetof(struct config, request_grace), false },
+	{ OPT_MAX_CONN, "--max-connections", 1, 1048576,
+	    offsetof(struct config, max_connections), false },
+	{ OPT_MAX_BODY, "--max-body-size", 0, 1073741824,
+	    offsetof(struct config, max_body_size), true },
+};
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->http, "127.0.0.1:8080");
+	(void)config_parse_addr(cfg->http, &cfg->addr, &cfg->addrlen);
+	cfg->processes = 1;
+	cfg->threads = 10;
+	cfg->listen_backlog = 128;
+	cfg->queue = 0;
+	cfg->keepalive_timeout = 5;
+	cfg->read_timeout = 30;
+	cfg->request_grace = 1000;
+	cfg->max_connections = 1024;
+	cfg->max_body_size = 1048576;
+}
+
+/*
+ * strtonum(3) for the unsigned range: 0 and *out on success, -1 when s is
+ * not a plain decimal number or lies outside min..max.
+ */
+int
+config_number(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A decimal number of seconds such as "0.25" or "3", within min..max. */
+int
+config_seconds(const char *s, double min, double max, double *out)
+{
+	double	 v;
+	char	*end;
+	size_t	 i;
+
+	if (s == NULL || s[0] == '\0')
+		return -1;
+	for (i = 0; s[i] != '\0'; i++)	/* no signs, exponents, inf, nan */
+		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
+			return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * ADDR:PORT, :PORT (all IPv4 addresses), [V6ADDR]:PORT or localhost:PORT.
+ * Port 0 lets the kernel choose; poolserve logs the port it got.
+ */
+int
+config_parse_addr(const char *spec, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	unsigned long long	 port;
+	const char		*colon;
+	char			 host[INET6_ADDRSTRLEN + 2];
+	size_t			 hlen;
+
+	colon = strrchr(spec, ':');
+	if (colon == NULL || config_number(colon + 1, 0, 65535, &port) == -1)
+		return -1;
+	hlen = (size_t)(colon - spec);
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[') {
+		if (hlen < 3 || host[hlen - 1] != ']')
+			return -1;
+		host[hlen - 1] = '\0';
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
+			return -1;
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	if (host[0] == '\0')
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (strcmp(host, "localhost") == 0)
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		return -1;
+	*len = sizeof(*sin);
+	return 0;
+}
+
+static int
+config_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CONFIG_ERROR;
+}
+
+static const struct numopt *
+config_numopt(int id)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(numopts) / sizeof(numopts[0]); i++)
+		if (numopts[i].id == id)
+			return &numopts[i];
+	return NULL;
+}
+
+static const char *
+config_optname(int id)
+{
+	const struct option	*o;
+
+	for (o = longopts; o->name != NULL; o++)
+		if (o->val == id)
+			return o->name;
+	return "?";
+}
+
+enum config_result
+config_parse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	const struct numopt	*n;
+	unsigned long long	 v;
+	int			 ch;
+
+	optind = 0;		/* full re-initialisation (glibc) */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":thV", longopts, NULL)) != -1) {
+		if ((n = config_numopt(ch)) != NULL) {
+			if (config_number(optarg, n->min, n->max, &v) == -1)
+				return config_error(err, errlen,
+				    "%s: \"%s\" is not a whole number in "
+				    "the range %llu to %llu", n->name, optarg,
+				    n->min, n->max);
+			if (n->is_ulong)
+				*(unsigned long *)((char *)cfg + n->offset) = v;
+			else
+				*(unsigned *)((char *)cfg + n->offset) = v;
+			continue;
+		}
+		switch (ch) {
+		case OPT_HTTP:
+			if (strlen(optarg) >= sizeof(cfg->http) ||
+			    config_parse_addr(optarg, &cfg->addr,
+			    &cfg->addrlen) == -1)
+				return config_error(err, errlen,
+				    "--http: \"%s\" is not ADDR:PORT with port "
+				    "0 to 65535 (e.g. 127.0.0.1:8080, :8080, "
+				    "[::1]:8080)", optarg);
+			strcpy(cfg->http, optarg);
+			break;
+		case OPT_ACCESS_LOG:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) >= sizeof(cfg->access_log))
+				return config_error(err, errlen,
+				    "--access-log: needs a file name or - "
+				    "(at most %zu bytes)",
+				    sizeof(cfg->access_log) - 1);
+			strcpy(cfg->access_log, optarg);
+			break;
+		case OPT_DISABLE_LOGGING:
+			cfg->disable_logging = true;
+			break;
+		case 't':
+			cfg->check = true;
+			break;
+		case 'h':
+			return CONFIG_HELP;
+		case 'V':
+			return CONFIG_VERSION;
+		case ':':
+			if ((n = config_numopt(optopt)) != NULL)
+				return config_error(err, errlen,
+				    "%s: needs a value in the range %llu to "
+				    "%llu", n->name, n->min, n->max);
+			return config_error(err, errlen, "--%s: needs a value",
+			    config_optname(optopt));
+		default:
+			if (optopt != 0)
+				return config_error(err, errlen,
+				    "unknown option -%c (see poolserve --help)",
+				    optopt);
+			return config_error(err, errlen,
+			    "unknown option %s (see poolserve --help)",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return config_error(err, errlen, "unexpected argument \"%s\" "
+		    "(see poolserve --help)", argv[optind]);
+	return CONFIG_OK;
+}
+
+void
+config_describe(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u %s x %u %s = %u requests in progress at once, "
+	    "listen backlog %u, in-process queue %u per worker",
+	    cfg->processes, cfg->processes == 1 ? "process" : "processes",
+	    cfg->threads, cfg->threads == 1 ? "thread" : "threads",
+	    cfg->processes * cfg->threads, cfg->listen_backlog, cfg->queue);
+}
+
+void
+config_usage(FILE *fp)
+{
+	fputs(
+"usage: poolserve [-htV] [--http addr:port] [--processes n] [--threads n]\n"
+"                 [--listen n] [--queue n] [--keepalive-timeout s]\n"
+"                 [--read-timeout s] [--request-grace ms]\n"
+"                 [--max-connections n] [--max-body-size bytes]\n"
+"                 [--access-log file | -] [--disable-logging]\n"
+"\n"
+"  --http addr:port         listen address (default 127.0.0.1:8080;\n"
+"                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6)\n"
+"  --processes n            worker processes, 1 to 256 (default 1)\n"
+"  --threads n              request threads per worker, 1 to 4096 (default 10)\n"
+"  --listen n               listen backlog, 1 to 65535 (default 128)\n"
+"  --queue n                parsed requests that may wait in each worker,\n"
+"                           0 to 65535 (default 0: new clients wait in the\n"
+"                           listen backlog)\n"
+"  --keepalive-timeout s    idle keep-alive timeout, 0 to 3600 (default 5;\n"
+"                           0 = close after each response)\n"
+"  --read-timeout s         time to send a request, 1 to 3600 (default 30)\n"
+"  --request-grace ms       a new connection counts as a taken slot until it\n"
+"                           sends a request or this passes, 10 to 60000\n"
+"                           (default 1000)\n"
+"  --max-connections n      open connections per worker, 1 to 1048576\n"
+"                           (default 1024)\n"
+"  --max-body-size bytes    largest request body, 0 to 1073741824\n"
+"                           (default 1048576)\n"
+"  --access-log file | -    access log file, - for standard output\n"
+"                           (default: standard error)\n"
+"  --disable-logging        no access log\n"
+"  -t, --check              check the options and exit\n"
+"  -V, --version            print the version and exit\n"
+"  -h, --help               print this help and exit\n", fp);
+}

@@ -1,0 +1,193 @@
+/*
+ * The error log and the access log, one place for their formats.  Every
+ * line is formatted into a buffer and written with one write(2), so lines
+ * from many threads and processes never interleave (O_APPEND for files).
+ */
+#include "config.h"
+
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "poolserve.h"
+
+#define LOG_LINE_MAX	8192
+
+static int	access_fd = STDERR_FILENO;
+static bool	access_on = true;
+
+/* Called once, before fork; the descriptor is shared by all workers. */
+int
+log_open_access(const char *path, bool disabled)
+{
+	access_on = !disabled;
+	if (disabled || path[0] == '\0')
+		access_fd = STDERR_FILENO;
+	else if (strcmp(path, "-") == 0)
+		access_fd = STDOUT_FILENO;
+	else if ((access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC, 0644)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+log_write(int fd, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;		/* nowhere left to report it */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* ISO-8601 local time with microseconds: 2026-11-23T12:00:00.123456 */
+size_t
+log_timestamp(char *buf, size_t len)
+{
+	struct timeval	 tv;
+	struct tm	 tm;
+	size_t		 n;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(buf + n, len - n, ".%06ld", (long)tv.tv_usec);
+	return n < len ? n : len - 1;
+}
+
+/* One line on standard error: "<time> poolserve[<pid>]: <message>". */
+void
+log_msg(const char *fmt, ...)
+{
+	char	 buf[LOG_LINE_MAX];
+	size_t	 n;
+	int	 r;
+	va_list	 ap;
+
+	n = log_timestamp(buf, sizeof(buf));
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, " poolserve[%d]: ",
+	    (int)getpid());
+	va_start(ap, fmt);
+	r = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		r = 0;
+	n += (size_t)r;
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	log_write(STDERR_FILENO, buf, n);
+}
+
+/* One line of application output on standard error, as the handler wrote it. */
+void
+log_app(const char *fmt, ...)
+{
+	char	 buf[LOG_LINE_MAX];
+	int	 n;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	log_write(STDERR_FILENO, buf, (size_t)n);
+}
+
+/*
+ * Copy s into buf with control bytes, DEL, bytes above 0x7e and the
+ * backslash written as \xHH (\\ for the backslash), so that request data
+ * can never forge a log line.  Always NUL-terminates; returns the length.
+ */
+size_t
+log_escape(char *buf, size_t len, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 n = 0;
+	unsigned char		 c;
+
+	if (len == 0)
+		return 0;
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == '\\') {
+			if (n + 2 >= len)
+				break;
+			buf[n++] = '\\';
+			buf[n++] = '\\';
+		} else if (c < 0x20 || c > 0x7e) {
+			if (n + 4 >= len)
+				break;
+			buf[n++] = '\\';
+			buf[n++] = 'x';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 0xf];
+		} else {
+			if (n + 1 >= len)
+				break;
+			buf[n++] = (char)c;
+		}
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * The uWSGI-style access line:
+ * [pid: 1|app: 0|req: 2/7] 127.0.0.1 () {3 vars in 72 bytes}
+ * [Sat Feb 18 14:53:00 2023] GET /?id=1 => generated 8 bytes in 10007 msecs
+ * (HTTP/1.1 200) 2 headers in 64 bytes (thread w1c0)
+ */
+size_t
+log_format_access(char *buf, size_t len, const struct access_entry *e)
+{
+	char		 when[64], method[64], uri[4096], version[32];
+	struct tm	 tm;
+	int		 n;
+
+	localtime_r(&e->started, &tm);
+	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+	log_escape(method, sizeof(method), e->method);
+	log_escape(uri, sizeof(uri), e->uri);
+	log_escape(version, sizeof(version), e->version);
+	n = snprintf(buf, len, "[pid: %d|app: 0|req: %llu/%llu] %s () "
+	    "{%u vars in %zu bytes} [%s] %s %s => generated %zu bytes in "
+	    "%lu msecs (%s %u) %u headers in %zu bytes (thread %s)\n",
+	    (int)e->pid, (unsigned long long)e->worker_req,
+	    (unsigned long long)e->total_req, e->peer, e->vars, e->vars_bytes,
+	    when, method, uri, e->body_bytes, e->msecs, version, e->status,
+	    e->resp_headers, e->resp_header_bytes, e->thread);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= len) {		/* cut, but keep the newline */
+		buf[len - 2] = '\n';
+		return len - 1;
+	}
+	return (size_t)n;
+}
+
+void
+log_access(const struct access_entry *e)
+{
+	char	 buf[LOG_LINE_MAX];
+	size_t	 n;
+
+	if (!access_on)
+		return;
+	n = log_format_access(buf, sizeof(buf), e);
+	log_write(access_fd, buf, n);
+}

@@ -1,0 +1,394 @@
+/*
+ * The master process: checks the limits, binds the listen socket once,
+ * forks the workers that share it, then only supervises.  It never speaks
+ * HTTP.  All its signals are blocked and taken with sigtimedwait(), so no
+ * work is ever done in a signal handler.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "poolserve.h"
+
+#define RESPAWN_FAST_MS		1000	/* a death this soon counts as a crash */
+#define RESPAWN_GIVE_UP		5	/* crashes in a row before giving up */
+#define STOP_WAIT_MS		10000	/* then SIGKILL */
+#define FDS_PER_WORKER_EXTRA	32	/* log, signalfd, epoll, eventfds... */
+
+struct master_worker {
+	pid_t		 pid;
+	uint64_t	 started_ms;
+	uint64_t	 respawn_at;	/* 0: none pending */
+	unsigned	 crashes;	/* quick deaths in a row */
+};
+
+struct master {
+	const struct config	*cfg;
+	struct stats		*stats;
+	int			 listen_fd;
+	struct master_worker	*workers;
+	bool			 stopping;
+};
+
+static void
+master_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	}
+}
+
+static long
+master_read_proc_long(const char *path)
+{
+	FILE	*fp;
+	long	 v = -1;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(fp, "%ld", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
+/*
+ * Before anything starts: are there descriptors and threads enough for
+ * the configuration?  Raises the descriptor soft limit to the hard one when
+ * needed.  0, or -1 after printing one line on standard error.
+ */
+static int
+master_check_limits(const struct config *cfg)
+{
+	struct rlimit	 rl;
+	rlim_t		 need_fds, need_threads;
+	long		 somaxconn, max_threads;
+
+	need_fds = (rlim_t)cfg->max_connections + FDS_PER_WORKER_EXTRA;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need_fds) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need_fds) {
+			fprintf(stderr, "poolserve: --max-connections %u needs "
+			    "%llu file descriptors per worker but the limit is "
+			    "%llu (raise ulimit -n)\n", cfg->max_connections,
+			    (unsigned long long)need_fds,
+			    (unsigned long long)rl.rlim_max);
+			return -1;
+		}
+		rl.rlim_cur = need_fds;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			fprintf(stderr, "poolserve: cannot raise the file "
+			    "descriptor limit to %llu: %s\n",
+			    (unsigned long long)need_fds, strerror(errno));
+			return -1;
+		}
+	}
+
+	need_threads = (rlim_t)cfg->processes * (cfg->threads + 2) + 1;
+	max_threads = master_read_proc_long("/proc/sys/kernel/threads-max");
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    getuid() != 0 && rl.rlim_cur < need_threads) {
+		fprintf(stderr, "poolserve: %u processes x %u threads need %llu "
+		    "threads but the limit is %llu (ulimit -u)\n",
+		    cfg->processes, cfg->threads,
+		    (unsigned long long)need_threads,
+		    (unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	if (max_threads > 0 && (rlim_t)max_threads < need_threads) {
+		fprintf(stderr, "poolserve: %u processes x %u threads need %llu "
+		    "threads but kernel.threads-max is %ld\n", cfg->processes,
+		    cfg->threads, (unsigned long long)need_threads,
+		    max_threads);
+		return -1;
+	}
+
+	somaxconn = master_read_proc_long("/proc/sys/net/core/somaxconn");
+	if (somaxconn > 0 && cfg->listen_backlog > somaxconn)
+		fprintf(stderr, "poolserve: warning: --listen %u is above "
+		    "net.core.somaxconn (%ld): the kernel will cap the backlog "
+		    "at %ld\n", cfg->listen_backlog, somaxconn, somaxconn);
+	return 0;
+}
+
+/* Bind and listen once; the workers inherit the socket. */
+static int
+master_listen(const struct config *cfg, char *name, size_t namelen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 fd, one = 1;
+
+	fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		fprintf(stderr, "poolserve: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    (cfg->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1)) {
+		fprintf(stderr, "poolserve: setsockopt: %s\n", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) == -1) {
+		fprintf(stderr, "poolserve: cannot listen on %s: %s\n",
+		    cfg->http, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, (int)cfg->listen_backlog) == -1) {
+		fprintf(stderr, "poolserve: listen on %s: %s\n", cfg->http,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		master_addr_string(&ss, name, namelen);
+	else
+		snprintf(name, namelen, "%s", cfg->http);
+	return fd;
+}
+
+static int
+master_spawn(struct master *m, unsigned i)
+{
+	struct master_worker	*mw = &m->workers[i];
+	pid_t			 pid;
+
+	if ((pid = fork()) == -1) {
+		log_msg("cannot fork worker %u: %s", i + 1, strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		worker_main(m->cfg, m->stats, m->listen_fd, i + 1);
+	mw->pid = pid;
+	mw->started_ms = pool_now_ms();
+	mw->respawn_at = 0;
+	return 0;
+}
+
+static void
+master_kill_all(struct master *m, int sig)
+{
+	unsigned	 i;
+
+	for (i = 0; i < m->cfg->processes; i++)
+		if (m->workers[i].pid > 0)
+			kill(m->workers[i].pid, sig);
+}
+
+static unsigned
+master_alive(const struct master *m)
+{
+	unsigned	 i, n = 0;
+
+	for (i = 0; i < m->cfg->processes; i++)
+		n += m->workers[i].pid > 0;
+	return n;
+}
+
+/* Reap every dead worker; schedule its respawn unless stopping. */
+static int
+master_reap(struct master *m)
+{
+	struct master_worker	*mw;
+	uint64_t		 now;
+	unsigned		 i;
+	pid_t			 pid;
+	int			 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < m->cfg->processes; i++)
+			if (m->workers[i].pid == pid)
+				break;
+		if (i == m->cfg->processes)
+			continue;
+		mw = &m->workers[i];
+		mw->pid = 0;
+		if (WIFSIGNALED(status))
+			log_msg("worker %u (pid %d) killed by signal %d (%s)",
+			    i + 1, (int)pid, WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
+		else if (!m->stopping || WEXITSTATUS(status) != 0)
+			log_msg("worker %u (pid %d) exited with status %d",
+			    i + 1, (int)pid, WEXITSTATUS(status));
+		if (m->stopping)
+			continue;
+		now = pool_now_ms();
+		if (now - mw->started_ms < RESPAWN_FAST_MS) {
+			if (++mw->crashes >= RESPAWN_GIVE_UP) {
+				log_msg("worker %u died %u times in a row within "
+				    "%u ms of starting; giving up", i + 1,
+				    mw->crashes, RESPAWN_FAST_MS);
+				return -1;
+			}
+		} else
+			mw->crashes = 0;
+		/* back off: 0, 100, 200, 400, 800 ms after quick deaths */
+		mw->respawn_at = now + (mw->crashes == 0 ? 0 :
+		    100U << (mw->crashes - 1));
+		atomic_fetch_add(&m->stats->workers[i].respawns, 1);
+	}
+	return 0;
+}
+
+/* Start the workers whose respawn is due; the ms until the next one. */
+static long
+master_respawn_due(struct master *m)
+{
+	struct master_worker	*mw;
+	uint64_t		 now = pool_now_ms();
+	long			 next = -1;
+	unsigned		 i;
+
+	for (i = 0; i < m->cfg->processes; i++) {
+		mw = &m->workers[i];
+		if (mw->respawn_at == 0)
+			continue;
+		if (mw->respawn_at <= now) {
+			if (master_spawn(m, i) == 0) {
+				log_msg("worker %u respawned (pid %d, respawn "
+				    "%llu)", i + 1, (int)mw->pid,
+				    (unsigned long long)atomic_load(
+				    &m->stats->workers[i].respawns));
+				continue;
+			}
+			mw->respawn_at = now + 1000;
+		}
+		if (next == -1 || (long)(mw->respawn_at - now) < next)
+			next = (long)(mw->respawn_at - now);
+	}
+	return next;
+}
+
+/* Stop every worker, wait for them (SIGKILL after STOP_WAIT_MS). */
+static void
+master_stop(struct master *m, int sig)
+{
+	struct timespec	 ts = { 0, 50 * 1000000 };
+	uint64_t	 deadline = pool_now_ms() + STOP_WAIT_MS;
+	sigset_t	 set;
+	bool		 killed = false;
+
+	m->stopping = true;
+	master_kill_all(m, sig);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (master_alive(m) > 0) {
+		(void)master_reap(m);
+		if (master_alive(m) == 0)
+			break;
+		if (!killed && pool_now_ms() >= deadline) {
+			log_msg("workers still running after %u ms: killing "
+			    "them", STOP_WAIT_MS);
+			master_kill_all(m, SIGKILL);
+			killed = true;
+		}
+		(void)sigtimedwait(&set, NULL, &ts);
+	}
+}
+
+int
+master_run(const struct config *cfg)
+{
+	struct master		 m;
+	struct timespec		 ts;
+	siginfo_t		 si;
+	sigset_t		 set;
+	char			 name[300], desc[256];
+	unsigned		 i;
+	long			 wait_ms;
+	int			 sig;
+
+	if (master_check_limits(cfg) == -1)
+		return 1;
+	config_describe(cfg, desc, sizeof(desc));
+	if (cfg->check) {
+		printf("poolserve: configuration ok: %s on %s\n", desc,
+		    cfg->http);
+		return 0;
+	}
+	if (log_open_access(cfg->access_log, cfg->disable_logging) == -1) {
+		fprintf(stderr, "poolserve: --access-log %s: %s\n",
+		    cfg->access_log, strerror(errno));
+		return 1;
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	if ((m.listen_fd = master_listen(cfg, name, sizeof(name))) == -1)
+		return 1;
+	if ((m.stats = stats_create(cfg->processes, cfg->threads)) == NULL ||
+	    (m.workers = calloc(cfg->processes, sizeof(*m.workers))) == NULL) {
+		fprintf(stderr, "poolserve: out of memory\n");
+		return 1;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	log_msg("poolserve %s (libmicrohttpd %s) listening on %s: %s",
+	    PACKAGE_VERSION, MHD_get_version(), name, desc);
+	for (i = 0; i < cfg->processes; i++)
+		if (master_spawn(&m, i) == -1) {
+			master_stop(&m, SIGTERM);
+			return 1;
+		}
+
+	for (;;) {
+		wait_ms = master_respawn_due(&m);
+		if (wait_ms < 0)
+			wait_ms = 60000;
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000;
+		if ((sig = sigtimedwait(&set, &si, &ts)) == -1)
+			continue;	/* timeout or EINTR */
+		switch (sig) {
+		case SIGCHLD:
+			if (master_reap(&m) == -1) {
+				master_stop(&m, SIGTERM);
+				return 1;
+			}
+			break;
+		case SIGHUP:
+			log_msg("SIGHUP: reloading is not supported yet; "
+			    "ignored");
+			break;
+		default:
+			log_msg("%s: stopping %u workers", strsignal(sig),
+			    master_alive(&m));
+			master_stop(&m, SIGTERM);
+			log_msg("stopped");
+			return 0;
+		}
+	}
+}

@@ -1,0 +1,324 @@
+/*
+ * The bounded hand-off between connections and the fixed set of worker
+ * threads.  One mutex per worker process guards four counts:
+ *
+ *   running  requests a thread is executing now          (at most T)
+ *   waiting  parsed requests in the FIFO, no thread yet
+ *   fresh    connections accepted that have not yet sent a complete
+ *            request and are younger than the grace period
+ *   conns    connections open in this worker
+ *
+ * The acceptor takes a new connection only while the gate is open:
+ * running + waiting + fresh < T + Q and conns < max_conns.  Otherwise new
+ * clients stay in the kernel's listen backlog, which is the wait queue.
+ * Everything in here is free of libmicrohttpd, so it can be unit tested.
+ */
+#include "config.h"
+
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "poolserve.h"
+
+struct pool_thread_arg {
+	struct pool	*pool;
+	unsigned	 worker;
+	unsigned	 core;
+};
+
+uint64_t
+pool_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+pool_init(struct pool *p, unsigned threads, unsigned queue,
+    unsigned max_conns, unsigned grace_ms, pool_run_fn *run, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->threads = threads;
+	p->queue_max = queue;
+	p->max_conns = max_conns;
+	p->grace_ms = grace_ms;
+	p->run = run;
+	p->arg = arg;
+	if ((p->tids = calloc(threads, sizeof(*p->tids))) == NULL)
+		return -1;
+	if ((p->gate_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		free(p->tids);
+		return -1;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	return 0;
+}
+
+static bool
+pool_gate_open(const struct pool *p)
+{
+	return p->running + p->waiting + p->fresh < p->threads + p->queue_max &&
+	    p->conns < p->max_conns;
+}
+
+/* With the lock held: wake the acceptor if it sleeps and may now accept. */
+static void
+pool_gate_check(struct pool *p)
+{
+	uint64_t	 one = 1;
+
+	if (p->gate_waiting && pool_gate_open(p)) {
+		p->gate_waiting = false;
+		if (write(p->gate_fd, &one, sizeof(one)) == -1 &&
+		    errno != EAGAIN)
+			log_msg("pool: cannot wake the acceptor: %s",
+			    strerror(errno));
+	}
+}
+
+static void
+pool_fresh_unlink(struct pool *p, struct pool_fresh *f)
+{
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		p->fresh_head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		p->fresh_tail = f->prev;
+	f->prev = f->next = NULL;
+	f->linked = false;
+	p->fresh--;
+}
+
+/*
+ * Called by the acceptor before it accepts.  Returns 1 when it may accept
+ * one connection, 0 when the gate is closed: it must then sleep until
+ * gate_fd is readable or *timeout_ms passes (-1: no timeout), because a
+ * fresh connection's grace period runs out then.
+ */
+int
+pool_gate(struct pool *p, int *timeout_ms)
+{
+	uint64_t	 now = pool_now_ms();
+	int		 open;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->fresh_head != NULL && p->fresh_head->deadline <= now)
+		pool_fresh_unlink(p, p->fresh_head);
+	open = pool_gate_open(p);
+	p->gate_waiting = !open;
+	*timeout_ms = -1;
+	if (!open && p->fresh_head != NULL)
+		*timeout_ms = (int)(p->fresh_head->deadline - now);
+	pthread_mutex_unlock(&p->lock);
+	return open;
+}
+
+/* The acceptor got a connection (or could not hand it on: unaccepted). */
+void
+pool_accepted(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->fresh++;
+	p->conns++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_unaccepted(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->fresh--;
+	p->conns--;
+	pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* A connection counted by pool_accepted() now exists: start its grace. */
+void
+pool_conn_start(struct pool *p, struct pool_fresh *f)
+{
+	pthread_mutex_lock(&p->lock);
+	f->deadline = pool_now_ms() + p->grace_ms;
+	f->next = NULL;
+	f->prev = p->fresh_tail;
+	if (p->fresh_tail != NULL)
+		p->fresh_tail->next = f;
+	else
+		p->fresh_head = f;
+	p->fresh_tail = f;
+	f->linked = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The connection closed, whatever state it was in. */
+void
+pool_conn_close(struct pool *p, struct pool_fresh *f)
+{
+	pthread_mutex_lock(&p->lock);
+	if (f->linked)
+		pool_fresh_unlink(p, f);
+	p->conns--;
+	pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The connection answered without the pool (413): it is no longer fresh. */
+void
+pool_unfresh(struct pool *p, struct pool_fresh *f)
+{
+	pthread_mutex_lock(&p->lock);
+	if (f->linked)
+		pool_fresh_unlink(p, f);
+	pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * A complete request: queue it for a thread, or refuse it when --queue is
+ * set and T requests run and Q wait already.  f, when still fresh, stops
+ * being counted as such: its slot becomes the request's.
+ */
+enum pool_verdict
+pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
+{
+	enum pool_verdict	 v = POOL_QUEUED;
+
+	pthread_mutex_lock(&p->lock);
+	if (f != NULL && f->linked)
+		pool_fresh_unlink(p, f);
+	if (p->queue_max > 0 &&
+	    p->running + p->waiting >= p->threads + p->queue_max) {
+		v = POOL_REJECTED;
+		pool_gate_check(p);
+	} else {
+		it->next = NULL;
+		if (p->tail != NULL)
+			p->tail->next = it;
+		else
+			p->head = it;
+		p->tail = it;
+		p->waiting++;
+		if (p->idle > 0)
+			pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return v;
+}
+
+/* A worker thread waits for the oldest request; NULL when stopping. */
+struct pool_item *
+pool_take(struct pool *p)
+{
+	struct pool_item	*it;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->head == NULL && !p->stopping) {
+		p->idle++;
+		pthread_cond_wait(&p->work, &p->lock);
+		p->idle--;
+	}
+	if (p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		return NULL;
+	}
+	it = p->head;
+	if ((p->head = it->next) == NULL)
+		p->tail = NULL;
+	p->waiting--;
+	p->running++;
+	pthread_mutex_unlock(&p->lock);
+	return it;
+}
+
+/* The thread finished the request it took. */
+void
+pool_done(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->running--;
+	pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_counts(struct pool *p, struct pool_counts *c)
+{
+	pthread_mutex_lock(&p->lock);
+	c->running = p->running;
+	c->waiting = p->waiting;
+	c->fresh = p->fresh;
+	c->conns = p->conns;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *
+pool_thread(void *v)
+{
+	struct pool_thread_arg	*a = v;
+	struct pool		*p = a->pool;
+	struct pool_item	*it;
+	char			 name[NAME_MAX_THREAD];
+
+	snprintf(name, sizeof(name), "w%uc%u", a->worker, a->core);
+	pthread_setname_np(pthread_self(), name);
+	while ((it = pool_take(p)) != NULL) {
+		p->run(it, a->core, p->arg);
+		pool_done(p);
+	}
+	return NULL;
+}
+
+/*
+ * Create the T threads, named w<worker>c<core>.  They live until
+ * pool_stop(); no thread is ever created on the request path.
+ */
+int
+pool_start(struct pool *p, unsigned worker)
+{
+	struct pool_thread_arg	*args;
+	unsigned		 i;
+	int			 error;
+
+	if ((args = calloc(p->threads, sizeof(*args))) == NULL)
+		return -1;
+	p->targs = args;
+	for (i = 0; i < p->threads; i++) {
+		args[i].pool = p;
+		args[i].worker = worker;
+		args[i].core = i;
+		if ((error = pthread_create(&p->tids[i], NULL, pool_thread,
+		    &args[i])) != 0) {
+			errno = error;
+			pool_stop(p);
+			return -1;
+		}
+		p->started++;
+	}
+	return 0;
+}
+
+void
+pool_stop(struct pool *p)
+{
+	unsigned	 i;
+
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->started; i++)
+		pthread_join(p->tids[i], NULL);
+	p->started = 0;
+	free(p->targs);
+	p->targs = NULL;
+}

@@ -1,0 +1,219 @@
+/*
+ * poolserve internal header, grouped by the file that defines each part.
+ */
+#ifndef POOLSERVE_H
+#define POOLSERVE_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define EX_BADOPT	64	/* EX_USAGE: a bad option or value */
+#define NAME_MAX_THREAD	16	/* pthread names: 15 chars + NUL */
+
+/* config.c */
+struct config {
+	char			 http[256];	/* --http as given */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	unsigned		 processes;
+	unsigned		 threads;
+	unsigned		 listen_backlog;
+	unsigned		 queue;
+	unsigned		 keepalive_timeout;	/* s, 0 = close */
+	unsigned		 read_timeout;		/* s */
+	unsigned		 request_grace;		/* ms */
+	unsigned		 max_connections;	/* per worker */
+	unsigned long		 max_body_size;		/* bytes */
+	char			 access_log[1024];	/* "" = stderr */
+	bool			 disable_logging;
+	bool			 check;
+};
+
+enum config_result {
+	CONFIG_OK,
+	CONFIG_ERROR,		/* message in err, exit EX_BADOPT */
+	CONFIG_HELP,
+	CONFIG_VERSION,
+};
+
+void		 config_defaults(struct config *);
+enum config_result config_parse(struct config *, int, char **, char *, size_t);
+int		 config_parse_addr(const char *, struct sockaddr_storage *,
+		    socklen_t *);
+int		 config_number(const char *, unsigned long long,
+		    unsigned long long, unsigned long long *);
+int		 config_seconds(const char *, double, double, double *);
+void		 config_usage(FILE *);
+void		 config_describe(const struct config *, char *, size_t);
+
+/* log.c */
+struct access_entry {
+	const char	*peer;		/* textual client address */
+	const char	*method;
+	const char	*uri;		/* raw request target */
+	const char	*version;
+	const char	*thread;
+	unsigned	 vars;		/* request header fields */
+	size_t		 vars_bytes;
+	time_t		 started;	/* wall clock, request parsed */
+	unsigned long	 msecs;		/* parsed -> response ready */
+	size_t		 body_bytes;
+	unsigned	 status;
+	unsigned	 resp_headers;
+	size_t		 resp_header_bytes;
+	uint64_t	 worker_req;	/* this worker's request number */
+	uint64_t	 total_req;	/* across all workers */
+	pid_t		 pid;
+};
+
+int		 log_open_access(const char *, bool);
+void		 log_msg(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_app(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_access(const struct access_entry *);
+size_t		 log_format_access(char *, size_t,
+		    const struct access_entry *);
+size_t		 log_escape(char *, size_t, const char *);
+size_t		 log_timestamp(char *, size_t);
+
+/* json.c */
+int		 json_valid(const char *, size_t);
+
+/* stats.c: counters shared by all processes, one MAP_SHARED region */
+struct stats_thread {
+	_Atomic uint64_t	 requests;
+};
+
+struct stats_worker {
+	_Atomic pid_t		 pid;
+	_Atomic uint64_t	 requests;
+	_Atomic uint64_t	 skipped;
+	_Atomic uint64_t	 rejected;
+	_Atomic uint64_t	 respawns;
+};
+
+struct stats {
+	_Atomic uint64_t	 hits;		/* the /hit counter */
+	_Atomic uint64_t	 requests;	/* all workers */
+	unsigned		 processes;
+	unsigned		 threads;
+	struct stats_worker	*workers;	/* [processes] */
+	struct stats_thread	*threads_of;	/* [processes * threads] */
+};
+
+struct stats	*stats_create(unsigned, unsigned);
+struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
+
+/* pool.c: the bounded hand-off between connections and worker threads */
+struct pool_item {
+	struct pool_item	*next;
+};
+
+struct pool_fresh {		/* a connection not yet counted as a request */
+	struct pool_fresh	*prev, *next;
+	uint64_t		 deadline;	/* ms, monotonic */
+	bool			 linked;
+};
+
+enum pool_verdict {
+	POOL_QUEUED,
+	POOL_REJECTED,
+};
+
+struct pool_counts {
+	unsigned	 running;
+	unsigned	 waiting;
+	unsigned	 fresh;
+	unsigned	 conns;
+};
+
+typedef void	 pool_run_fn(struct pool_item *, unsigned, void *);
+
+struct pool {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 work;
+	struct pool_item	*head, *tail;	/* FIFO of waiting requests */
+	struct pool_fresh	*fresh_head, *fresh_tail;
+	unsigned		 threads;	/* T */
+	unsigned		 queue_max;	/* Q */
+	unsigned		 max_conns;
+	unsigned		 grace_ms;
+	unsigned		 running;
+	unsigned		 waiting;
+	unsigned		 fresh;		/* accepted, no request yet */
+	unsigned		 conns;
+	unsigned		 idle;		/* threads asleep on work */
+	unsigned		 started;	/* threads created */
+	bool			 gate_waiting;	/* acceptor sleeps on gate_fd */
+	bool			 stopping;
+	int			 gate_fd;	/* eventfd: gate reopened */
+	pool_run_fn		*run;
+	void			*arg;
+	pthread_t		*tids;
+	void			*targs;
+};
+
+uint64_t	 pool_now_ms(void);
+int		 pool_init(struct pool *, unsigned, unsigned, unsigned,
+		    unsigned, pool_run_fn *, void *);
+int		 pool_start(struct pool *, unsigned);
+void		 pool_stop(struct pool *);
+int		 pool_gate(struct pool *, int *);
+void		 pool_accepted(struct pool *);
+void		 pool_unaccepted(struct pool *);
+void		 pool_conn_start(struct pool *, struct pool_fresh *);
+void		 pool_conn_close(struct pool *, struct pool_fresh *);
+void		 pool_unfresh(struct pool *, struct pool_fresh *);
+enum pool_verdict pool_submit(struct pool *, struct pool_item *,
+		    struct pool_fresh *);
+struct pool_item *pool_take(struct pool *);
+void		 pool_done(struct pool *);
+void		 pool_counts(struct pool *, struct pool_counts *);
+
+/* app_lab.c: the built-in lab application */
+struct request;
+
+struct reply {
+	unsigned	 status;
+	const char	*content_type;
+	char		*body;		/* malloc'd unless body_static */
+	size_t		 len;
+	bool		 body_static;
+	const char	*allow;		/* for 405 */
+};
+
+struct app_ctx {		/* what a handler may know of where it runs */
+	const struct config	*cfg;
+	struct stats		*stats;
+	unsigned		 worker;	/* 1-based */
+	unsigned		 core;		/* 0-based */
+	const char		*thread;	/* "w1c0" */
+};
+
+void		 app_lab_handle(const struct app_ctx *, struct request *,
+		    struct reply *);
+void		 reply_text(struct reply *, unsigned, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* worker.c: one process, the libmicrohttpd daemon + the thread pool */
+const char	*request_method(const struct request *);
+const char	*request_path(const struct request *);
+const char	*request_arg(const struct request *, const char *);
+const char	*request_body(const struct request *, size_t *);
+uint64_t	 worker_lab_next(void);
+int		 worker_main(const struct config *, struct stats *, int,
+		    unsigned);
+
+/* master.c */
+int		 master_run(const struct config *);
+
+#endif /* POOLSERVE_H */

@@ -1,0 +1,753 @@
+/*
+ * One worker process: a gated acceptor on the main thread, libmicrohttpd
+ * parsing requests on its single polling thread, and T pool threads that
+ * run the handlers.  Threads: exactly T + 2, all created at start-up.
+ *
+ *   main thread (acceptor)   accept()s only while the pool's gate is open
+ *                            and hands each socket to libmicrohttpd
+ *   w<N>http                 libmicrohttpd's polling thread: reads,
+ *                            parses, writes; never runs a handler
+ *   w<N>c0 .. w<N>c<T-1>     run one request each at a time
+ *
+ * A complete request suspends its connection and enters the pool's FIFO;
+ * the thread that takes it builds the response, writes the access log line
+ * and resumes the connection, and libmicrohttpd sends the response on its
+ * next call of the access handler.  Idle keep-alive connections are only
+ * in libmicrohttpd's poll set: they hold no thread.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "poolserve.h"
+
+enum request_state {
+	REQ_NEW,		/* headers parsed, handler not yet called */
+	REQ_BODY,		/* receiving the body */
+	REQ_QUEUED,		/* suspended, in the pool's FIFO or running */
+	REQ_REPLY,		/* resumed with a response (or to be dropped) */
+};
+
+struct request {
+	struct pool_item	 item;
+	struct conn		*conn;
+	struct MHD_Connection	*mhd;
+	enum request_state	 state;
+	char			*uri;		/* raw request target, copied */
+	size_t			 uri_cap;
+	const char		*method;
+	const char		*path;		/* decoded, without the query */
+	const char		*version;
+	char			*body;
+	size_t			 body_len;
+	size_t			 body_cap;
+	bool			 too_large;
+	uint64_t		 parsed_ms;	/* monotonic */
+	time_t			 started;	/* wall clock */
+	struct MHD_Response	*response;
+	unsigned		 status;
+	bool			 drop;		/* close without answering */
+};
+
+struct conn {
+	struct pool_fresh	 fresh;
+	struct request		 req;		/* one request at a time */
+	struct worker		*w;
+	int			 fd;
+	char			 peer[INET6_ADDRSTRLEN];
+};
+
+struct worker {
+	const struct config	*cfg;
+	struct stats		*stats;
+	struct stats_worker	*sw;
+	unsigned		 no;		/* 1-based */
+	struct MHD_Daemon	*mhd;
+	struct pool		 pool;
+	int			 listen_fd;
+	int			 sig_fd;
+	char			(*names)[NAME_MAX_THREAD];
+};
+
+#define REQ_OF(it)	((struct request *)((char *)(it) - \
+			    offsetof(struct request, item)))
+
+const char *
+request_method(const struct request *r)
+{
+	return r->method;
+}
+
+const char *
+request_path(const struct request *r)
+{
+	return r->path;
+}
+
+const char *
+request_arg(const struct request *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->mhd, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *
+request_body(const struct request *r, size_t *len)
+{
+	*len = r->body_len;
+	return r->body != NULL ? r->body : "";
+}
+
+/* The per-process count used by the lab app's seed route. */
+static _Atomic uint64_t	*worker_lab_count;
+
+uint64_t
+worker_lab_next(void)
+{
+	return atomic_fetch_add(worker_lab_count, 1) + 1;
+}
+
+/*
+ * True when the client is gone: an orderly close or a reset is pending on
+ * the socket.  Peeking consumes nothing.  A client that half-closed its
+ * sending side after the request is treated as gone too.
+ */
+static bool
+worker_client_gone(int fd)
+{
+	char	 c;
+	ssize_t	 n;
+
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return true;
+	return n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR;
+}
+
+struct header_sum {
+	unsigned	 n;
+	size_t		 bytes;
+};
+
+static enum MHD_Result
+worker_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_sum	*s = cls;
+
+	(void)kind;
+	s->n++;
+	s->bytes += strlen(key) + (value != NULL ? strlen(value) : 0);
+	return MHD_YES;
+}
+
+/* Add one response header and count it as it will be sent. */
+static int
+worker_add_header(struct MHD_Response *resp, struct header_sum *s,
+    const char *key, const char *value)
+{
+	if (MHD_add_response_header(resp, key, value) != MHD_YES)
+		return -1;
+	s->n++;
+	s->bytes += strlen(key) + 2 + strlen(value) + 2;
+	return 0;
+}
+
+/*
+ * Turn the handler's reply into a libmicrohttpd response.  Runs on a pool
+ * thread.  The sum counts the status line, the headers poolserve sets and
+ * the Content-Length and Date headers libmicrohttpd adds.
+ */
+static struct MHD_Response *
+worker_response(struct worker *w, struct reply *rep, struct header_sum *s)
+{
+	struct MHD_Response	*resp;
+	const char		*reason;
+	char			 num[32];
+
+	resp = MHD_create_response_from_buffer(rep->len, rep->body,
+	    rep->body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		if (!rep->body_static)
+			free(rep->body);
+		return NULL;
+	}
+	reason = MHD_get_reason_phrase_for(rep->status);
+	s->n = 0;
+	s->bytes = strlen("HTTP/1.1 000 ") + strlen(reason) + 2 + 2;
+	if (worker_add_header(resp, s, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    rep->content_type != NULL ? rep->content_type :
+	    "text/plain; charset=utf-8") == -1 ||
+	    (rep->allow != NULL && worker_add_header(resp, s,
+	    MHD_HTTP_HEADER_ALLOW, rep->allow) == -1) ||
+	    (rep->status == MHD_HTTP_SERVICE_UNAVAILABLE &&
+	    worker_add_header(resp, s, MHD_HTTP_HEADER_RETRY_AFTER, "1") == -1) ||
+	    (w->cfg->keepalive_timeout == 0 && worker_add_header(resp, s,
+	    MHD_HTTP_HEADER_CONNECTION, "close") == -1)) {
+		MHD_destroy_response(resp);
+		return NULL;
+	}
+	snprintf(num, sizeof(num), "%zu", rep->len);
+	s->n += 2;
+	s->bytes += strlen("Content-Length: \r\n") + strlen(num) +
+	    strlen("Date: Sat, 18 Feb 2023 14:53:00 GMT\r\n");
+	return resp;
+}
+
+static void
+worker_log_access(struct request *r, const char *thread, size_t body_bytes,
+    const struct header_sum *resp_hdrs, uint64_t wreq, uint64_t total)
+{
+	struct access_entry	 e;
+	struct header_sum	 vars = { 0, 0 };
+
+	MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
+	    worker_count_header, &vars);
+	e.peer = r->conn->peer;
+	e.method = r->method;
+	e.uri = r->uri;
+	e.version = r->version;
+	e.thread = thread;
+	e.vars = vars.n;
+	e.vars_bytes = vars.bytes;
+	e.started = r->started;
+	e.msecs = (unsigned long)(pool_now_ms() - r->parsed_ms);
+	e.body_bytes = body_bytes;
+	e.status = r->status;
+	e.resp_headers = resp_hdrs->n;
+	e.resp_header_bytes = resp_hdrs->bytes;
+	e.worker_req = wreq;
+	e.total_req = total;
+	e.pid = getpid();
+	log_access(&e);
+}
+
+/*
+ * pool_run_fn: runs on pool thread <core> for each request it takes.  The
+ * request's connection is suspended, so nothing else touches it until
+ * MHD_resume_connection(); r must not be used after that call.
+ */
+static void
+worker_run(struct pool_item *it, unsigned core, void *arg)
+{
+	struct worker		*w = arg;
+	struct request		*r = REQ_OF(it);
+	struct app_ctx		 ctx;
+	struct reply		 rep;
+	struct header_sum	 hdrs;
+	uint64_t		 wreq, total;
+
+	if (worker_client_gone(r->conn->fd)) {
+		atomic_fetch_add(&w->sw->skipped, 1);
+		log_msg("worker %u: skipped %s %s from %s: the client left "
+		    "after waiting %llu ms (thread %s)", w->no, r->method,
+		    r->path, r->conn->peer,
+		    (unsigned long long)(pool_now_ms() - r->parsed_ms),
+		    w->names[core]);
+		r->drop = true;
+		goto resume;
+	}
+
+	ctx.cfg = w->cfg;
+	ctx.stats = w->stats;
+	ctx.worker = w->no;
+	ctx.core = core;
+	ctx.thread = w->names[core];
+	memset(&rep, 0, sizeof(rep));
+	atomic_fetch_add(&stats_thread(w->stats, w->no, core)->requests, 1);
+	wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
+	total = atomic_fetch_add(&w->stats->requests, 1) + 1;
+	app_lab_handle(&ctx, r, &rep);
+	r->status = rep.status;
+	if ((r->response = worker_response(w, &rep, &hdrs)) == NULL) {
+		log_msg("worker %u: out of memory answering %s %s", w->no,
+		    r->method, r->path);
+		r->drop = true;
+		goto resume;
+	}
+	worker_log_access(r, w->names[core], rep.len, &hdrs, wreq, total);
+resume:
+	r->state = REQ_REPLY;
+	MHD_resume_connection(r->mhd);
+}
+
+/* A response made on libmicrohttpd's thread (413, 503): log it too. */
+static enum MHD_Result
+worker_answer_now(struct worker *w, struct request *r, unsigned status,
+    const char *text)
+{
+	struct reply		 rep;
+	struct header_sum	 hdrs;
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+
+	memset(&rep, 0, sizeof(rep));
+	reply_text(&rep, status, "%s\n", text);
+	r->status = status;
+	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
+		return MHD_NO;
+	worker_log_access(r, "-", rep.len, &hdrs,
+	    atomic_load(&w->sw->requests), atomic_load(&w->stats->requests));
+	ret = MHD_queue_response(r->mhd, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static int
+worker_body_append(struct worker *w, struct request *r, const char *data,
+    size_t len)
+{
+	size_t	 cap;
+	char	*nb;
+
+	if (r->too_large || len > w->cfg->max_body_size - r->body_len) {
+		r->too_large = true;
+		return 0;
+	}
+	if (r->body_len + len > r->body_cap) {
+		cap = r->body_cap != 0 ? r->body_cap : 1024;
+		while (cap < r->body_len + len)
+			cap *= 2;
+		if ((nb = realloc(r->body, cap)) == NULL)
+			return -1;
+		r->body = nb;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	return 0;
+}
+
+/*
+ * The access handler, on libmicrohttpd's thread.  It never answers on the
+ * first call of a request (libmicrohttpd would then close the connection)
+ * except to refuse a body announced as too large, where closing is right.
+ */
+static enum MHD_Result
+worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct worker		*w = cls;
+	struct request		*r = *req_cls;
+	const char		*cl;
+	unsigned long long	 len;
+	enum MHD_Result		 ret;
+
+	if (r == NULL)
+		return MHD_NO;		/* no connection state: close */
+	switch (r->state) {
+	case REQ_NEW:
+		r->state = REQ_BODY;
+		r->mhd = mhd;
+		r->method = method;
+		r->path = url;
+		r->version = version;
+		r->parsed_ms = pool_now_ms();
+		r->started = time(NULL);
+		cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&
+		    len > w->cfg->max_body_size) {
+			pool_unfresh(&w->pool, &r->conn->fresh);
+			return worker_answer_now(w, r,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+		}
+		return MHD_YES;
+	case REQ_BODY:
+		if (*upload_data_size > 0) {
+			if (worker_body_append(w, r, upload_data,
+			    *upload_data_size) == -1)
+				return MHD_NO;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (r->too_large) {
+			pool_unfresh(&w->pool, &r->conn->fresh);
+			return worker_answer_now(w, r,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+		}
+		r->state = REQ_QUEUED;
+		MHD_suspend_connection(mhd);
+		if (pool_submit(&w->pool, &r->item, &r->conn->fresh) ==
+		    POOL_QUEUED)
+			return MHD_YES;
+		/* Refused: --queue is full.  Answer 503 once resumed. */
+		atomic_fetch_add(&w->sw->rejected, 1);
+		log_msg("worker %u: queue full (%u threads busy, %u waiting): "
+		    "503 for %s %s from %s", w->no, w->pool.threads,
+		    w->pool.queue_max, method, url, r->conn->peer);
+		r->drop = false;
+		r->response = NULL;
+		r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		r->state = REQ_REPLY;
+		MHD_resume_connection(mhd);
+		return MHD_YES;
+	case REQ_QUEUED:
+		return MHD_YES;		/* not reached: suspended */
+	case REQ_REPLY:
+		if (r->drop)
+			return MHD_NO;
+		if (r->response == NULL)
+			return worker_answer_now(w, r, r->status,
+			    "server busy, retry later");
+		ret = MHD_queue_response(mhd, r->status, r->response);
+		MHD_destroy_response(r->response);
+		r->response = NULL;
+		return ret;
+	}
+	return MHD_NO;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a new request begins; its *req_cls. */
+static void *
+worker_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
+{
+	struct worker			*w = cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct conn			*c;
+	struct request			*r;
+	size_t				 len = strlen(uri) + 1;
+	char				*nu;
+
+	ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (c = ci->socket_context) == NULL)
+		return NULL;
+	r = &c->req;
+	if (len > r->uri_cap) {
+		if ((nu = realloc(r->uri, len)) == NULL)
+			return NULL;
+		r->uri = nu;
+		r->uri_cap = len;
+	}
+	memcpy(r->uri, uri, len);
+	r->state = REQ_NEW;
+	r->body_len = 0;
+	r->too_large = false;
+	r->drop = false;
+	r->response = NULL;
+	if (w->cfg->keepalive_timeout != w->cfg->read_timeout)
+		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
+		    w->cfg->read_timeout);
+	return r;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the connection may now idle. */
+static void
+worker_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct worker	*w = cls;
+	struct request	*r = *req_cls;
+
+	(void)toe;
+	if (r != NULL && r->response != NULL) {
+		MHD_destroy_response(r->response);
+		r->response = NULL;
+	}
+	if (w->cfg->keepalive_timeout != 0 &&
+	    w->cfg->keepalive_timeout != w->cfg->read_timeout)
+		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
+		    w->cfg->keepalive_timeout);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection starts or closes. */
+static void
+worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct worker			*w = cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct conn			*c = *socket_context;
+	const struct sockaddr		*sa;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c == NULL)
+			return;
+		pool_conn_close(&w->pool, &c->fresh);
+		free(c->req.uri);
+		free(c->req.body);
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_msg("worker %u: out of memory for a connection", w->no);
+		pool_unaccepted(&w->pool);
+		return;
+	}
+	c->w = w;
+	c->req.conn = c;
+	c->fd = -1;
+	if ((ci = MHD_get_connection_info(mhd,
+	    MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+		c->fd = ci->connect_fd;
+	strcpy(c->peer, "-");
+	if ((ci = MHD_get_connection_info(mhd,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL &&
+	    (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
+			    sin_addr, c->peer, sizeof(c->peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->
+			    sin6_addr, c->peer, sizeof(c->peer));
+	}
+	*socket_context = c;
+	pool_conn_start(&w->pool, &c->fresh);
+}
+
+static void
+worker_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct worker	*w = cls;
+	char		 buf[1024];
+	size_t		 n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_msg("worker %u: libmicrohttpd: %s", w->no, buf);
+}
+
+/*
+ * libmicrohttpd names its polling thread "MHD-single"; give it ours, found
+ * through /proc since libmicrohttpd does not hand out the thread.
+ */
+static int
+worker_name_mhd_thread(unsigned no)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[300], comm[32];
+	int		 fd, found = 0;
+	ssize_t		 n;
+
+	if ((d = opendir("/proc/self/task")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+		    de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (n <= 0 || strncmp(comm, "MHD-", 4) != 0)
+			continue;
+		found = 1;
+		n = snprintf(comm, sizeof(comm), "w%uhttp", no);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
+		    write(fd, comm, (size_t)n) != n)
+			log_msg("worker %u: cannot name the http thread: %s",
+			    no, strerror(errno));
+		if (fd != -1)
+			close(fd);
+	}
+	closedir(d);
+	return found ? 0 : -1;
+}
+
+static int
+worker_start_mhd(struct worker *w)
+{
+	unsigned	 flags, i;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET |
+	    MHD_USE_ERROR_LOG;
+	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, worker_access, w,
+	    MHD_OPTION_EXTERNAL_LOGGER, worker_mhd_log, w,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(w->cfg->max_connections + w->cfg->threads + 16),
+	    MHD_OPTION_CONNECTION_TIMEOUT, w->cfg->read_timeout,
+	    MHD_OPTION_NOTIFY_CONNECTION, worker_notify, w,
+	    MHD_OPTION_NOTIFY_COMPLETED, worker_completed, w,
+	    MHD_OPTION_URI_LOG_CALLBACK, worker_uri, w,
+	    MHD_OPTION_END);
+	if (w->mhd == NULL)
+		return -1;
+	/* The thread names itself once it runs: wait for that, briefly. */
+	for (i = 0; i < 100 && worker_name_mhd_thread(w->no) == -1; i++)
+		(void)poll(NULL, 0, 2);
+	return 0;
+}
+
+/* accept() failed for want of descriptors or memory: say so once a second. */
+static void
+worker_accept_error(struct worker *w, int error)
+{
+	static uint64_t	 last;
+	uint64_t	 now = pool_now_ms();
+	struct pollfd	 pfd = { w->sig_fd, POLLIN, 0 };
+
+	if (now - last >= 1000) {
+		log_msg("worker %u: accept: %s; backing off", w->no,
+		    strerror(error));
+		last = now;
+	}
+	(void)poll(&pfd, 1, 100);
+}
+
+/*
+ * The acceptor, on the worker's main thread: it accepts one connection at
+ * a time and only while the gate is open; otherwise it sleeps on the
+ * pool's gate descriptor and the new clients wait in the listen backlog.
+ * Returns when a stop signal arrives.
+ */
+static void
+worker_accept_loop(struct worker *w)
+{
+	struct sockaddr_storage	 ss;
+	struct signalfd_siginfo	 si;
+	struct pollfd		 pfd[2];
+	socklen_t		 len;
+	uint64_t		 drain;
+	int			 fd, open, timeout;
+
+	for (;;) {
+		open = pool_gate(&w->pool, &timeout);
+		pfd[0].fd = open ? w->listen_fd : w->pool.gate_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = w->sig_fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) == -1) {
+			if (errno != EINTR)
+				log_msg("worker %u: poll: %s", w->no,
+				    strerror(errno));
+			continue;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(w->sig_fd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGHUP)
+				return;
+			continue;
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (!open) {
+			if (read(w->pool.gate_fd, &drain, sizeof(drain)) == -1 &&
+			    errno != EAGAIN)
+				log_msg("worker %u: gate: %s", w->no,
+				    strerror(errno));
+			continue;
+		}
+		len = sizeof(ss);
+		fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				break;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				worker_accept_error(w, errno);
+				break;
+			default:
+				log_msg("worker %u: accept: %s", w->no,
+				    strerror(errno));
+				break;
+			}
+			continue;
+		}
+		pool_accepted(&w->pool);
+		if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss,
+		    len) != MHD_YES) {
+			/* libmicrohttpd closed the socket */
+			log_msg("worker %u: cannot take a connection: %s",
+			    w->no, strerror(errno));
+			pool_unaccepted(&w->pool);
+		}
+	}
+}
+
+/*
+ * The body of a worker process, called in the child after fork.  Never
+ * returns: exits 0 on SIGTERM/SIGINT/SIGQUIT, 1 when it cannot start.
+ */
+int
+worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
+    unsigned no)
+{
+	static _Atomic uint64_t	 lab_count;
+	struct worker		 w;
+	sigset_t		 set;
+	unsigned		 i;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)		/* the master died before prctl */
+		_exit(0);
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.stats = stats;
+	w.no = no;
+	w.sw = &stats->workers[no - 1];
+	w.listen_fd = listen_fd;
+	worker_lab_count = &lab_count;
+	atomic_store(&w.sw->pid, getpid());
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	if ((w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
+		log_msg("worker %u: signalfd: %s", no, strerror(errno));
+		_exit(1);
+	}
+	if ((w.names = calloc(cfg->threads, sizeof(*w.names))) == NULL) {
+		log_msg("worker %u: out of memory", no);
+		_exit(1);
+	}
+	for (i = 0; i < cfg->threads; i++)
+		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
+	if (pool_init(&w.pool, cfg->threads, cfg->queue, cfg->max_connections,
+	    cfg->request_grace, worker_run, &w) == -1 ||
+	    pool_start(&w.pool, no) == -1) {
+		log_msg("worker %u: cannot start %u threads: %s", no,
+		    cfg->threads, strerror(errno));
+		_exit(1);
+	}
+	if (worker_start_mhd(&w) == -1) {
+		log_msg("worker %u: cannot start libmicrohttpd: %s", no,
+		    strerror(errno));
+		_exit(1);
+	}
+	log_msg("worker %u (pid %d) ready: %u threads", no, (int)getpid(),
+	    cfg->threads);
+	worker_accept_loop(&w);
+	close(listen_fd);
+	_exit(0);
+}
