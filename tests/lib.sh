@@ -1,0 +1,152 @@
+# Shared helpers for the integration scripts: start a real poolserve on a
+# free loopback port, talk to it, assert, and always clean up.
+# shellcheck shell=bash
+
+set -u
+: "${POOLSERVE:=$(cd "$(dirname "$0")/.." && pwd)/poolserve}"
+: "${TESTS_DIR:=$(cd "$(dirname "$0")" && pwd)}"
+CLIENT="python3 $TESTS_DIR/client.py"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/poolserve-test.XXXXXX")
+PID=
+PORT=
+NAME=$(basename "$0" .sh)
+
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill -TERM "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
+	# anything the test started in the background
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $NAME: $*"
+	if [ -f "$TMP/err" ]; then
+		echo "--- server error log (last 30 lines)"
+		tail -n 30 "$TMP/err"
+	fi
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $NAME: $*"
+	exit 77
+}
+
+ok() {
+	echo "ok - $*"
+}
+
+need() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"
+	done
+}
+
+need curl python3 ss
+
+# start_server [options...]: poolserve on 127.0.0.1, a free port; sets PID
+# (the master) and PORT, waits until every worker is ready.
+start_server() {
+	local procs=1 i prev=
+	for i in "$@"; do
+		[ "$prev" = --processes ] && procs=$i
+		prev=$i
+	done
+	"$POOLSERVE" --http 127.0.0.1:0 "$@" >"$TMP/out" 2>"$TMP/err" &
+	PID=$!
+	for i in $(seq 1 100); do
+		if [ "$(grep -c ' ready: ' "$TMP/err" 2>/dev/null)" -ge "$procs" ]; then
+			PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\):.*/\1/p' \
+			    "$TMP/err" | head -n 1)
+			[ -n "$PORT" ] || fail "no port in the start-up log"
+			return 0
+		fi
+		kill -0 "$PID" 2>/dev/null || fail "poolserve exited at start-up"
+		sleep 0.1
+	done
+	fail "poolserve did not start within 10 s"
+}
+
+stop_server() {
+	kill -TERM "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	local rc=$?
+	PID=
+	return $rc
+}
+
+url() {
+	echo "http://127.0.0.1:$PORT$1"
+}
+
+# get PATH [curl options]: the body; the status goes to $TMP/status
+get() {
+	local path=$1
+	shift
+	curl -s -o "$TMP/body" -w '%{http_code}' --max-time 30 "$@" \
+	    "$(url "$path")" >"$TMP/status"
+	cat "$TMP/body"
+}
+
+status() {
+	cat "$TMP/status"
+}
+
+# expect_status CODE PATH [curl options]
+expect_status() {
+	local code=$1 path=$2
+	shift 2
+	get "$path" "$@" >/dev/null
+	[ "$(status)" = "$code" ] ||
+	    fail "$path: status $(status), expected $code (body: $(cat "$TMP/body"))"
+}
+
+# listen_queue: "RECVQ SENDQ" of the listening socket
+listen_queue() {
+	ss -Hlnt "sport = :$PORT" | awk '{print $2, $3; exit}'
+}
+
+worker_pids() {
+	pgrep -P "$PID" | sort
+}
+
+task_count() {
+	ls "/proc/$1/task" | wc -l
+}
+
+# wait_until SECONDS COMMAND...: poll until the command succeeds
+wait_until() {
+	local limit=$1 i
+	shift
+	for i in $(seq 1 $((limit * 20))); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# count of lab-app lines "processing request id[...]" in the error log
+processing_count() {
+	grep -c 'processing request id\[' "$TMP/err"
+}
+
+# listen_queue_is "RECVQ SENDQ": for wait_until
+listen_queue_is() {
+	[ "$(listen_queue)" = "$1" ]
+}
+
+# processing_is N: for wait_until
+processing_is() {
+	[ "$(processing_count)" = "$1" ]
+}
+
+# the most lab requests that were in progress at once, from the error log
+max_overlap() {
+	$CLIENT --port 0 overlap "$TMP/err"
+}
