@@ -10,7 +10,8 @@
  *
  * The acceptor takes a new connection only while the gate is open:
  * running + waiting + fresh < T + Q and conns < max_conns.  Otherwise new
- * clients stay in the kernel's listen backlog, which is the wait queue.
+ * clients stay in the kernel's listen backlog, which is the wait queue
+ * (see pool_gate_open() for the one exception, which prevents starvation).
  * Everything in here is free of libmicrohttpd, so it can be unit tested.
  */
 #include "config.h"
@@ -61,11 +62,21 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
 	return 0;
 }
 
+/*
+ * Open while a slot is free.  When requests from keep-alive connections
+ * wait in the FIFO, they have overtaken the clients in the listen backlog;
+ * so that those are never starved, one new connection at a time is then
+ * let in to queue behind them.
+ */
 static bool
 pool_gate_open(const struct pool *p)
 {
-	return p->running + p->waiting + p->fresh < p->threads + p->queue_max &&
-	    p->conns < p->max_conns;
+	if (p->conns >= p->max_conns)
+		return false;
+	if (p->running + p->waiting + p->fresh < p->threads + p->queue_max)
+		return true;
+	return p->waiting > p->waiting_first && p->fresh == 0 &&
+	    p->waiting_first == 0;
 }
 
 /* With the lock held: wake the acceptor if it sleeps and may now accept. */
@@ -194,7 +205,8 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 	enum pool_verdict	 v = POOL_QUEUED;
 
 	pthread_mutex_lock(&p->lock);
-	if (f != NULL && f->linked)
+	it->first = f != NULL && f->linked;
+	if (it->first)
 		pool_fresh_unlink(p, f);
 	if (p->queue_max > 0 &&
 	    p->running + p->waiting >= p->threads + p->queue_max) {
@@ -208,8 +220,10 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 			p->head = it;
 		p->tail = it;
 		p->waiting++;
+		p->waiting_first += it->first;
 		if (p->idle > 0)
 			pthread_cond_signal(&p->work);
+		pool_gate_check(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return v;
@@ -235,6 +249,7 @@ pool_take(struct pool *p)
 	if ((p->head = it->next) == NULL)
 		p->tail = NULL;
 	p->waiting--;
+	p->waiting_first -= it->first;
 	p->running++;
 	pthread_mutex_unlock(&p->lock);
 	return it;

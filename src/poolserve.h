@@ -116,6 +116,7 @@ struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {
 	struct pool_item	*next;
+	bool			 first;		/* a new connection's request */
 };
 
 struct pool_fresh {		/* a connection not yet counted as a request */
@@ -149,6 +150,7 @@ struct pool {
 	unsigned		 grace_ms;
 	unsigned		 running;
 	unsigned		 waiting;
+	unsigned		 waiting_first;	/* of those, new connections' */
 	unsigned		 fresh;		/* accepted, no request yet */
 	unsigned		 conns;
 	unsigned		 idle;		/* threads asleep on work */

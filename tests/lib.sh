@@ -150,3 +150,8 @@ processing_is() {
 max_overlap() {
 	$CLIENT --port 0 overlap "$TMP/err"
 }
+
+# info_has STRING: /info contains it (for wait_until)
+info_has() {
+	get /info | grep -qF "$1"
+}
