@@ -130,9 +130,19 @@ config_seconds(const char *s, double min, double max, double *out)
 
 	if (s == NULL || s[0] == '\0')
 		return -1;
-	for (i = 0; s[i] != '\0'; i++)	/* no signs, exponents, inf, nan */
-		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
+	/* digits, then optionally '.' and digits: no signs, exponents, inf */
+	for (i = 0; isdigit((unsigned char)s[i]); i++)
+		;
+	if (i == 0)
+		return -1;
+	if (s[i] == '.') {
+		if (!isdigit((unsigned char)s[++i]))
 			return -1;
+		while (isdigit((unsigned char)s[i]))
+			i++;
+	}
+	if (s[i] != '\0')
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || v > max)
@@ -283,7 +293,11 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			return config_error(err, errlen, "--%s: needs a value",
 			    config_optname(optopt));
 		default:
-			if (optopt != 0)
+			if (optopt != 0 && config_optname(optopt)[0] != '?' &&
+			    strncmp(argv[optind - 1], "--", 2) == 0)
+				return config_error(err, errlen,
+				    "--%s: takes no value", config_optname(optopt));
+			if (optopt > ' ' && optopt < 0x7f)
 				return config_error(err, errlen,
 				    "unknown option -%c (see poolserve --help)",
 				    optopt);

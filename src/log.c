@@ -59,6 +59,11 @@ log_timestamp(char *buf, size_t len)
 	struct tm	 tm;
 	size_t		 n;
 
+	if (len < sizeof("2026-11-23T12:00:00")) {
+		if (len > 0)
+			buf[0] = '\0';
+		return 0;
+	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -159,6 +164,11 @@ log_format_access(char *buf, size_t len, const struct access_entry *e)
 	struct tm	 tm;
 	int		 n;
 
+	if (len < 2) {
+		if (len == 1)
+			buf[0] = '\0';
+		return 0;
+	}
 	localtime_r(&e->started, &tm);
 	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 	log_escape(method, sizeof(method), e->method);

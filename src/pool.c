@@ -79,19 +79,25 @@ pool_gate_open(const struct pool *p)
 	    p->waiting_first == 0;
 }
 
+/* With the lock held: make a sleeping acceptor look at the gate again. */
+static void
+pool_gate_wake(struct pool *p)
+{
+	uint64_t	 one = 1;
+
+	if (!p->gate_waiting)
+		return;
+	p->gate_waiting = false;
+	if (write(p->gate_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_msg("pool: cannot wake the acceptor: %s", strerror(errno));
+}
+
 /* With the lock held: wake the acceptor if it sleeps and may now accept. */
 static void
 pool_gate_check(struct pool *p)
 {
-	uint64_t	 one = 1;
-
-	if (p->gate_waiting && pool_gate_open(p)) {
-		p->gate_waiting = false;
-		if (write(p->gate_fd, &one, sizeof(one)) == -1 &&
-		    errno != EAGAIN)
-			log_msg("pool: cannot wake the acceptor: %s",
-			    strerror(errno));
-	}
+	if (p->gate_waiting && pool_gate_open(p))
+		pool_gate_wake(p);
 }
 
 static void
@@ -168,6 +174,7 @@ pool_conn_start(struct pool *p, struct pool_fresh *f)
 		p->fresh_head = f;
 	p->fresh_tail = f;
 	f->linked = true;
+	pool_gate_wake(p);	/* a sleeping acceptor learns the deadline */
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -251,6 +258,8 @@ pool_take(struct pool *p)
 	p->waiting--;
 	p->waiting_first -= it->first;
 	p->running++;
+	if (it->first)
+		pool_gate_check(p);	/* see pool_gate_open() */
 	pthread_mutex_unlock(&p->lock);
 	return it;
 }

@@ -522,6 +522,9 @@ worker_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t		 n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* Our handler closes on purpose (client gone) and logs that itself. */
+	if (strncmp(buf, "Application reported internal error", 35) == 0)
+		return;
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
@@ -651,6 +654,8 @@ worker_accept_loop(struct worker *w)
 				    strerror(errno));
 			continue;
 		}
+		if (!pool_gate(&w->pool, &timeout))
+			continue;	/* closed while we polled */
 		len = sizeof(ss);
 		fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
