@@ -190,6 +190,12 @@ log_format_access(char *buf, size_t len, const struct access_entry *e)
 	return (size_t)n;
 }
 
+bool
+log_access_enabled(void)
+{
+	return access_on;
+}
+
 void
 log_access(const struct access_entry *e)
 {

@@ -236,22 +236,19 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 	return v;
 }
 
-/* A worker thread waits for the oldest request; NULL when stopping. */
-struct pool_item *
-pool_take(struct pool *p)
+/* With the lock held: wait for the oldest request; NULL when stopping. */
+static struct pool_item *
+pool_take_locked(struct pool *p)
 {
 	struct pool_item	*it;
 
-	pthread_mutex_lock(&p->lock);
 	while (p->head == NULL && !p->stopping) {
 		p->idle++;
 		pthread_cond_wait(&p->work, &p->lock);
 		p->idle--;
 	}
-	if (p->stopping) {
-		pthread_mutex_unlock(&p->lock);
+	if (p->stopping)
 		return NULL;
-	}
 	it = p->head;
 	if ((p->head = it->next) == NULL)
 		p->tail = NULL;
@@ -260,17 +257,33 @@ pool_take(struct pool *p)
 	p->running++;
 	if (it->first)
 		pool_gate_check(p);	/* see pool_gate_open() */
+	return it;
+}
+
+/* With the lock held: the thread finished the request it took. */
+static void
+pool_done_locked(struct pool *p)
+{
+	p->running--;
+	pool_gate_check(p);
+}
+
+struct pool_item *
+pool_take(struct pool *p)
+{
+	struct pool_item	*it;
+
+	pthread_mutex_lock(&p->lock);
+	it = pool_take_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return it;
 }
 
-/* The thread finished the request it took. */
 void
 pool_done(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	p->running--;
-	pool_gate_check(p);
+	pool_done_locked(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -295,10 +308,15 @@ pool_thread(void *v)
 
 	snprintf(name, sizeof(name), "w%uc%u", a->worker, a->core);
 	pthread_setname_np(pthread_self(), name);
-	while ((it = pool_take(p)) != NULL) {
+	/* One lock round per request: finish one and take the next at once. */
+	pthread_mutex_lock(&p->lock);
+	while ((it = pool_take_locked(p)) != NULL) {
+		pthread_mutex_unlock(&p->lock);
 		p->run(it, a->core, p->arg);
-		pool_done(p);
+		pthread_mutex_lock(&p->lock);
+		pool_done_locked(p);
 	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 

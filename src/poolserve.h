@@ -79,6 +79,7 @@ void		 log_msg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_app(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
+bool		 log_access_enabled(void);
 void		 log_access(const struct access_entry *);
 size_t		 log_format_access(char *, size_t,
 		    const struct access_entry *);

@@ -60,6 +60,7 @@ struct request {
 	size_t			 body_cap;
 	bool			 too_large;
 	uint64_t		 parsed_ms;	/* monotonic */
+	uint64_t		 nth;		/* on this connection, from 1 */
 	time_t			 started;	/* wall clock */
 	struct MHD_Response	*response;
 	unsigned		 status;
@@ -79,6 +80,7 @@ struct worker {
 	struct stats		*stats;
 	struct stats_worker	*sw;
 	unsigned		 no;		/* 1-based */
+	pid_t			 pid;
 	struct MHD_Daemon	*mhd;
 	struct pool		 pool;
 	int			 listen_fd;
@@ -218,6 +220,8 @@ worker_log_access(struct request *r, const char *thread, size_t body_bytes,
 	struct access_entry	 e;
 	struct header_sum	 vars = { 0, 0 };
 
+	if (!log_access_enabled())
+		return;
 	MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
 	    worker_count_header, &vars);
 	e.peer = r->conn->peer;
@@ -235,7 +239,7 @@ worker_log_access(struct request *r, const char *thread, size_t body_bytes,
 	e.resp_header_bytes = resp_hdrs->bytes;
 	e.worker_req = wreq;
 	e.total_req = total;
-	e.pid = getpid();
+	e.pid = r->conn->w->pid;
 	log_access(&e);
 }
 
@@ -254,7 +258,13 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	struct header_sum	 hdrs;
 	uint64_t		 wreq, total;
 
-	if (worker_client_gone(r->conn->fd)) {
+	/*
+	 * A first request may have waited in the listen backlog, any other
+	 * in the FIFO: look whether its client is still there.  A keep-alive
+	 * request taken at once cannot have been abandoned; skip the syscall.
+	 */
+	if ((r->nth == 1 || pool_now_ms() - r->parsed_ms > 0) &&
+	    worker_client_gone(r->conn->fd)) {
 		atomic_fetch_add(&w->sw->skipped, 1);
 		log_msg("worker %u: skipped %s %s from %s: the client left "
 		    "after waiting %llu ms (thread %s)", w->no, r->method,
@@ -438,6 +448,7 @@ worker_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
 		r->uri_cap = len;
 	}
 	memcpy(r->uri, uri, len);
+	r->nth++;
 	r->state = REQ_NEW;
 	r->body_len = 0;
 	r->too_large = false;
@@ -718,6 +729,7 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	w.cfg = cfg;
 	w.stats = stats;
 	w.no = no;
+	w.pid = getpid();
 	w.sw = &stats->workers[no - 1];
 	w.listen_fd = listen_fd;
 	worker_lab_count = &lab_count;
