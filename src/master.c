@@ -107,7 +107,7 @@ master_check_limits(const struct config *cfg)
 		}
 	}
 
-	need_threads = (rlim_t)cfg->processes * (cfg->threads + 2) + 1;
+	need_threads = (rlim_t)cfg->processes * (cfg->threads + 1) + 1;
 	max_threads = master_read_proc_long("/proc/sys/kernel/threads-max");
 	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    getuid() != 0 && rl.rlim_cur < need_threads) {

@@ -1,22 +1,24 @@
 /*
- * One worker process: a gated acceptor on the main thread, libmicrohttpd
- * parsing requests on its single polling thread, and T pool threads that
- * run the handlers.  Threads: exactly T + 2, all created at start-up.
+ * One worker process: an event loop on the main thread that accepts and
+ * drives libmicrohttpd, and T pool threads that run the handlers.
+ * Threads: exactly T + 1, all created at start-up.
  *
- *   main thread (acceptor)   accept()s only while the pool's gate is open
- *                            and hands each socket to libmicrohttpd
- *   w<N>http                 libmicrohttpd's polling thread: reads,
- *                            parses, writes; never runs a handler
+ *   main thread              the event loop: accept()s only while the
+ *                            pool's gate is open, and runs libmicrohttpd,
+ *                            which reads, parses and writes every
+ *                            connection; never runs a handler
  *   w<N>c0 .. w<N>c<T-1>     run one request each at a time
  *
  * A complete request suspends its connection and enters the pool's FIFO;
  * the thread that takes it builds the response, writes the access log line
  * and resumes the connection, and libmicrohttpd sends the response on its
  * next call of the access handler.  Idle keep-alive connections are only
- * in libmicrohttpd's poll set: they hold no thread.
+ * in libmicrohttpd's epoll set: they hold no thread.
  */
 #include "config.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -81,10 +83,12 @@ struct worker {
 	struct stats_worker	*sw;
 	unsigned		 no;		/* 1-based */
 	pid_t			 pid;
+	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
 	struct MHD_Daemon	*mhd;
 	struct pool		 pool;
 	int			 listen_fd;
 	int			 sig_fd;
+	int			 wake_fd;	/* eventfd: run libmicrohttpd */
 	char			(*names)[NAME_MAX_THREAD];
 };
 
@@ -244,6 +248,23 @@ worker_log_access(struct request *r, const char *thread, size_t body_bytes,
 }
 
 /*
+ * After MHD_resume_connection(): make the event loop run libmicrohttpd
+ * again.  libmicrohttpd's own wake-up is not enough when it drives no
+ * thread of its own: it reads its wake-up descriptor after it has looked
+ * for connections to resume, so a resume that falls in between would wait
+ * for the next event.  The loop drains wake_fd before MHD_run(), and
+ * MHD_run() looks for resumes first, so none is ever missed.
+ */
+static void
+worker_wake(struct worker *w)
+{
+	uint64_t	 one = 1;
+
+	if (write(w->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_msg("worker %u: wake: %s", w->no, strerror(errno));
+}
+
+/*
  * pool_run_fn: runs on pool thread <core> for each request it takes.  The
  * request's connection is suspended, so nothing else touches it until
  * MHD_resume_connection(); r must not be used after that call.
@@ -296,6 +317,7 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 resume:
 	r->state = REQ_REPLY;
 	MHD_resume_connection(r->mhd);
+	worker_wake(w);
 }
 
 /* A response made on libmicrohttpd's thread (413, 503): log it too. */
@@ -542,53 +564,14 @@ worker_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg("worker %u: libmicrohttpd: %s", w->no, buf);
 }
 
-/*
- * libmicrohttpd names its polling thread "MHD-single"; give it ours, found
- * through /proc since libmicrohttpd does not hand out the thread.
- */
-static int
-worker_name_mhd_thread(unsigned no)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[300], comm[32];
-	int		 fd, found = 0;
-	ssize_t		 n;
-
-	if ((d = opendir("/proc/self/task")) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
-		    de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		if (n <= 0 || strncmp(comm, "MHD-", 4) != 0)
-			continue;
-		found = 1;
-		n = snprintf(comm, sizeof(comm), "w%uhttp", no);
-		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
-		    write(fd, comm, (size_t)n) != n)
-			log_msg("worker %u: cannot name the http thread: %s",
-			    no, strerror(errno));
-		if (fd != -1)
-			close(fd);
-	}
-	closedir(d);
-	return found ? 0 : -1;
-}
-
 static int
 worker_start_mhd(struct worker *w)
 {
-	unsigned	 flags, i;
+	unsigned	 flags;
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET |
-	    MHD_USE_ERROR_LOG;
+	/* No thread of libmicrohttpd's own: the worker's loop drives it. */
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, worker_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, worker_mhd_log, w,
 	    MHD_OPTION_CONNECTION_LIMIT,
@@ -598,12 +581,7 @@ worker_start_mhd(struct worker *w)
 	    MHD_OPTION_NOTIFY_COMPLETED, worker_completed, w,
 	    MHD_OPTION_URI_LOG_CALLBACK, worker_uri, w,
 	    MHD_OPTION_END);
-	if (w->mhd == NULL)
-		return -1;
-	/* The thread names itself once it runs: wait for that, briefly. */
-	for (i = 0; i < 100 && worker_name_mhd_thread(w->no) == -1; i++)
-		(void)poll(NULL, 0, 2);
-	return 0;
+	return w->mhd != NULL ? 0 : -1;
 }
 
 /* accept() failed for want of descriptors or memory: say so once a second. */
@@ -612,83 +590,51 @@ worker_accept_error(struct worker *w, int error)
 {
 	static uint64_t	 last;
 	uint64_t	 now = pool_now_ms();
-	struct pollfd	 pfd = { w->sig_fd, POLLIN, 0 };
 
 	if (now - last >= 1000) {
 		log_msg("worker %u: accept: %s; backing off", w->no,
 		    strerror(error));
 		last = now;
 	}
-	(void)poll(&pfd, 1, 100);
+	w->accept_pause_until = now + 100;
 }
 
 /*
- * The acceptor, on the worker's main thread: it accepts one connection at
- * a time and only while the gate is open; otherwise it sleeps on the
- * pool's gate descriptor and the new clients wait in the listen backlog.
- * Returns when a stop signal arrives.
+ * Accept while the gate is open, up to a burst, handing each socket to
+ * libmicrohttpd, which (on this same thread) starts its grace period.
+ * The gate is checked right before each accept(): only a keep-alive
+ * request parsed during that one system call can make it one too many.
  */
 static void
-worker_accept_loop(struct worker *w)
+worker_accept(struct worker *w)
 {
 	struct sockaddr_storage	 ss;
-	struct signalfd_siginfo	 si;
-	struct pollfd		 pfd[2];
 	socklen_t		 len;
-	uint64_t		 drain;
-	int			 fd, open, timeout;
+	int			 fd, n, timeout;
 
-	for (;;) {
-		open = pool_gate(&w->pool, &timeout);
-		pfd[0].fd = open ? w->listen_fd : w->pool.gate_fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = w->sig_fd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, timeout) == -1) {
-			if (errno != EINTR)
-				log_msg("worker %u: poll: %s", w->no,
-				    strerror(errno));
-			continue;
-		}
-		if (pfd[1].revents & POLLIN) {
-			if (read(w->sig_fd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP)
-				return;
-			continue;
-		}
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		if (!open) {
-			if (read(w->pool.gate_fd, &drain, sizeof(drain)) == -1 &&
-			    errno != EAGAIN)
-				log_msg("worker %u: gate: %s", w->no,
-				    strerror(errno));
-			continue;
-		}
-		if (!pool_gate(&w->pool, &timeout))
-			continue;	/* closed while we polled */
+	for (n = 0; n < 64 && pool_gate(&w->pool, &timeout); n++) {
 		len = sizeof(ss);
 		fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			switch (errno) {
 			case EAGAIN:
+				return;
 			case EINTR:
 			case ECONNABORTED:
 			case EPROTO:
-				break;
+				continue;
 			case EMFILE:
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
 				worker_accept_error(w, errno);
-				break;
+				return;
 			default:
 				log_msg("worker %u: accept: %s", w->no,
 				    strerror(errno));
-				break;
+				return;
 			}
-			continue;
 		}
 		pool_accepted(&w->pool);
 		if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss,
@@ -698,6 +644,91 @@ worker_accept_loop(struct worker *w)
 			    w->no, strerror(errno));
 			pool_unaccepted(&w->pool);
 		}
+	}
+}
+
+static int
+worker_epoll_set(int ep, int op, int fd)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	return epoll_ctl(ep, op, fd, &ev);
+}
+
+/*
+ * The worker's event loop, on its main thread: one epoll set holds
+ * libmicrohttpd's epoll descriptor, the signal descriptor, the pool's gate
+ * descriptor and, only while the gate is open, the listen socket.  While
+ * the gate is closed, new clients wait in the kernel's listen backlog.
+ * Returns when a stop signal arrives, -1 on a fatal error.
+ */
+static int
+worker_loop(struct worker *w)
+{
+	const union MHD_DaemonInfo	*di;
+	struct epoll_event		 evs[16];
+	struct signalfd_siginfo		 si;
+	MHD_UNSIGNED_LONG_LONG		 mt;
+	uint64_t			 drain, now;
+	int				 ep, n, i, timeout, open;
+	bool				 listening = false;
+
+	if ((di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
+	    NULL || (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    worker_epoll_set(ep, EPOLL_CTL_ADD, di->epoll_fd) == -1 ||
+	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->sig_fd) == -1 ||
+	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->pool.gate_fd) == -1 ||
+	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->wake_fd) == -1) {
+		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		now = pool_now_ms();
+		open = pool_gate(&w->pool, &timeout) &&
+		    now >= w->accept_pause_until;
+		if (!open && now < w->accept_pause_until)
+			timeout = (int)(w->accept_pause_until - now);
+		if (open != listening) {
+			if (worker_epoll_set(ep, open ? EPOLL_CTL_ADD :
+			    EPOLL_CTL_DEL, w->listen_fd) == -1) {
+				log_msg("worker %u: epoll: %s", w->no,
+				    strerror(errno));
+				return -1;
+			}
+			listening = open;
+		}
+		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
+		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
+			timeout = (int)mt;
+		if ((n = epoll_wait(ep, evs, 16, timeout)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_msg("worker %u: epoll_wait: %s", w->no,
+			    strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == w->sig_fd) {
+				if (read(w->sig_fd, &si, sizeof(si)) ==
+				    sizeof(si) && si.ssi_signo != SIGHUP)
+					return 0;
+			} else if (evs[i].data.fd == w->pool.gate_fd) {
+				if (read(w->pool.gate_fd, &drain,
+				    sizeof(drain)) == -1 && errno != EAGAIN)
+					log_msg("worker %u: gate: %s", w->no,
+					    strerror(errno));
+			} else if (evs[i].data.fd == w->wake_fd) {
+				if (read(w->wake_fd, &drain, sizeof(drain)) ==
+				    -1 && errno != EAGAIN)
+					log_msg("worker %u: wake: %s", w->no,
+					    strerror(errno));
+			} else if (evs[i].data.fd == w->listen_fd)
+				worker_accept(w);
+		}
+		MHD_run(w->mhd);
 	}
 }
 
@@ -740,8 +771,10 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
-	if ((w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
-		log_msg("worker %u: signalfd: %s", no, strerror(errno));
+	if ((w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1 ||
+	    (w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		log_msg("worker %u: signalfd/eventfd: %s", no,
+		    strerror(errno));
 		_exit(1);
 	}
 	if ((w.names = calloc(cfg->threads, sizeof(*w.names))) == NULL) {
@@ -764,7 +797,8 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	}
 	log_msg("worker %u (pid %d) ready: %u threads", no, (int)getpid(),
 	    cfg->threads);
-	worker_accept_loop(&w);
+	if (worker_loop(&w) == -1)
+		_exit(1);
 	close(listen_fd);
 	_exit(0);
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A fixed pool: T request threads plus 2 helpers per worker, named, created
+# A fixed pool: T request threads plus the event loop per worker, named, created
 # at start-up and reused; the task count never moves under load.
 . "$(dirname "$0")/lib.sh"
 
@@ -7,11 +7,11 @@ start_server --threads 3
 W=$(worker_pids)
 [ "$(echo "$W" | wc -w)" = 1 ] || fail "expected 1 worker, got: $W"
 before=$(task_count "$W")
-[ "$before" = 5 ] || fail "worker has $before threads, expected 3 + 2"
+[ "$before" = 4 ] || fail "worker has $before threads, expected 3 + 1"
 names=$(cat /proc/"$W"/task/*/comm | sort | tr '\n' ' ')
-[ "$names" = "poolserve w1c0 w1c1 w1c2 w1http " ] ||
+[ "$names" = "poolserve w1c0 w1c1 w1c2 " ] ||
     fail "thread names are '$names'"
-ok "worker has 5 threads: poolserve w1c0 w1c1 w1c2 w1http"
+ok "worker has 4 threads: poolserve (the event loop) w1c0 w1c1 w1c2"
 
 # 400 requests from 40 concurrent clients while sampling the task count.
 $CLIENT --port "$PORT" hold --count 400 --path '/cpu/1' >"$TMP/hold" &
@@ -25,9 +25,9 @@ done
 wait "$HOLD"
 grep -q '"status": {"200": 400}' "$TMP/hold" ||
     fail "not all answered: $(cat "$TMP/hold")"
-[ "$most" = 5 ] || fail "task count rose to $most under load"
-[ "$(task_count "$W")" = 5 ] || fail "task count changed after load"
-ok "task count stayed 5 during 400 requests"
+[ "$most" = 4 ] || fail "task count rose to $most under load"
+[ "$(task_count "$W")" = 4 ] || fail "task count changed after load"
+ok "task count stayed 4 during 400 requests"
 
 threads=$(grep -o '(thread w1c[0-9]*)' "$TMP/err" | sort -u | wc -l)
 [ "$threads" -ge 1 ] && [ "$threads" -le 3 ] ||
