@@ -158,6 +158,7 @@ struct pool {
 	unsigned		 started;	/* threads created */
 	bool			 gate_waiting;	/* acceptor sleeps on gate_fd */
 	bool			 stopping;
+	bool			 defer_wakes;	/* pool_flush() wakes threads */
 	int			 gate_fd;	/* eventfd: gate reopened */
 	pool_run_fn		*run;
 	void			*arg;
@@ -180,6 +181,7 @@ enum pool_verdict pool_submit(struct pool *, struct pool_item *,
 		    struct pool_fresh *);
 struct pool_item *pool_take(struct pool *);
 void		 pool_done(struct pool *);
+void		 pool_flush(struct pool *);
 void		 pool_counts(struct pool *, struct pool_counts *);
 
 /* app_lab.c: the built-in lab application */

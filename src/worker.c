@@ -729,6 +729,7 @@ worker_loop(struct worker *w)
 				worker_accept(w);
 		}
 		MHD_run(w->mhd);
+		pool_flush(&w->pool);
 	}
 }
 
@@ -785,7 +786,7 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
 	if (pool_init(&w.pool, cfg->threads, cfg->queue, cfg->max_connections,
 	    cfg->request_grace, worker_run, &w) == -1 ||
-	    pool_start(&w.pool, no) == -1) {
+	    (w.pool.defer_wakes = true, pool_start(&w.pool, no)) == -1) {
 		log_msg("worker %u: cannot start %u threads: %s", no,
 		    cfg->threads, strerror(errno));
 		_exit(1);

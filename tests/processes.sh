@@ -19,7 +19,7 @@ $CLIENT --port "$PORT" hold --count 8 --stagger 0.02 \
     --path '/?id={i}&sleep=1.5' >"$TMP/slow" &
 SLOW=$!
 wait_until 5 listen_queue_is "2 128" || fail "listen queue $(listen_queue)"
-[ "$(processing_count)" = 6 ] || fail "$(processing_count) running, expected 6"
+wait_until 5 processing_is 6 || fail "$(processing_count) running, expected 6"
 pids=$(grep 'processing request' "$TMP/err" | sed 's/.* - \([0-9]*\)-w.*/\1/' |
     sort -u | wc -l)
 [ "$pids" = 3 ] || fail "slow requests ran in $pids processes, expected 3"
