@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -757,6 +758,11 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	sigdelset(&set, SIGABRT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/*
+	 * One malloc arena per process, not one per thread: requests
+	 * allocate little, and per-thread arenas cost resident memory.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.stats = stats;
