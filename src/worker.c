@@ -238,7 +238,7 @@ worker_log_access(struct request *r, const char *thread, size_t body_bytes,
 	e.vars_bytes = vars.bytes;
 	e.started = r->started;
 	e.msecs = (unsigned long)(pool_now_ms() - r->parsed_ms);
-	e.body_bytes = body_bytes;
+	e.body_bytes = strcmp(r->method, "HEAD") == 0 ? 0 : body_bytes;
 	e.status = r->status;
 	e.resp_headers = resp_hdrs->n;
 	e.resp_header_bytes = resp_hdrs->bytes;
@@ -337,7 +337,8 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
 		return MHD_NO;
 	worker_log_access(r, "-", rep.len, &hdrs,
-	    atomic_load(&w->sw->requests), atomic_load(&w->stats->requests));
+	    atomic_fetch_add(&w->sw->requests, 1) + 1,
+	    atomic_fetch_add(&w->stats->requests, 1) + 1);
 	ret = MHD_queue_response(r->mhd, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

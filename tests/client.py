@@ -68,7 +68,8 @@ def cmd_hold(a):
     sel = selectors.DefaultSelector()
     start = time.monotonic()
     conns = []
-    for i in range(a.count):
+
+    def open_one(i):
         s = connect_nb(a.port)
         path = a.path.replace("{i}", str(i + 1))
         if a.send == "full":
@@ -81,13 +82,19 @@ def cmd_hold(a):
              "i": i + 1}
         conns.append(c)
         sel.register(s, selectors.EVENT_WRITE, c)
-        if a.stagger:
-            time.sleep(a.stagger)
+
     summary = {"status": {}, "gave_up": 0, "closed": 0, "timeout": 0,
                "order": []}
-    open_n = len(conns)
-    while open_n > 0:
+    # Clients start one every --stagger seconds, each sending its request
+    # as soon as it is connected.
+    opened = 0
+    open_n = 0
+    while open_n > 0 or opened < a.count:
         now = time.monotonic()
+        while opened < a.count and now - start >= opened * a.stagger:
+            open_one(opened)
+            opened += 1
+            open_n += 1
         if now - start > a.timeout:
             break
         if a.close_after is not None and now - start >= a.close_after:
@@ -103,6 +110,8 @@ def cmd_hold(a):
                     open_n -= 1
             continue
         wait = 0.2
+        if opened < a.count:
+            wait = max(0.0, min(wait, start + opened * a.stagger - now))
         if a.close_after is not None:
             wait = max(0.0, min(wait, a.close_after - (now - start)))
         for key, ev in sel.select(wait):
