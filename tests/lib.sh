@@ -155,3 +155,15 @@ max_overlap() {
 info_has() {
 	get /info | grep -qF "$1"
 }
+
+# Clients beyond a full accept queue: the kernel dropped their SYN (client
+# side SYN-SENT, retrying) or, when the SYN came just before the queue
+# filled, the handshake's last ACK (server side SYN-RECV).
+syn_retry() {
+	echo $(( $(ss -Htn state syn-sent "dport = :$PORT" | wc -l) +
+	    $(ss -Htn state syn-recv "sport = :$PORT" | wc -l) ))
+}
+
+syn_retry_is() {
+	[ "$(syn_retry)" = "$1" ]
+}

@@ -10,13 +10,6 @@ $CLIENT --port "$PORT" --timeout 5 hold --count 300 --stagger 0.005 \
     --path '/?id={i}&sleep=6' >"$TMP/hold" &
 wait_until 8 listen_queue_is "129 128" ||
     fail "listen queue '$(listen_queue)', expected 129 128"
-syn_retry() {
-	echo $(( $(ss -Htn state syn-sent "dport = :$PORT" | wc -l) +
-	    $(ss -Htn state syn-recv "sport = :$PORT" | wc -l) ))
-}
-syn_retry_is() {
-	[ "$(syn_retry)" = "$1" ]
-}
 wait_until 4 syn_retry_is 161	# all 300 have started after 1.5 s
 [ "$(listen_queue)" = "129 128" ] || fail "listen queue moved: $(listen_queue)"
 ok "ss -lnt: Recv-Q 129, Send-Q 128"
