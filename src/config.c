@@ -31,6 +31,8 @@ enum {
 	OPT_MAX_BODY,
 	OPT_ACCESS_LOG,
 	OPT_DISABLE_LOGGING,
+	OPT_STATS,
+	OPT_STATS_REMOTE,
 };
 
 static const struct option longopts[] = {
@@ -46,6 +48,8 @@ static const struct option longopts[] = {
 	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
+	{ "stats",		required_argument, NULL, OPT_STATS },
+	{ "stats-allow-remote",	no_argument,	   NULL, OPT_STATS_REMOTE },
 	{ "check",		no_argument,	   NULL, 't' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -199,6 +203,19 @@ config_parse_addr(const char *spec, struct sockaddr_storage *ss,
 	return 0;
 }
 
+/* 127.0.0.0/8 or ::1 */
+static bool
+config_is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in	*sin = (const void *)ss;
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
+
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -278,6 +295,18 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_DISABLE_LOGGING:
 			cfg->disable_logging = true;
 			break;
+		case OPT_STATS:
+			if (strlen(optarg) >= sizeof(cfg->stats) ||
+			    config_parse_addr(optarg, &cfg->stats_addr,
+			    &cfg->stats_addrlen) == -1)
+				return config_error(err, errlen,
+				    "--stats: \"%s\" is not ADDR:PORT with port "
+				    "0 to 65535 (e.g. 127.0.0.1:9191)", optarg);
+			strcpy(cfg->stats, optarg);
+			break;
+		case OPT_STATS_REMOTE:
+			cfg->stats_allow_remote = true;
+			break;
 		case 't':
 			cfg->check = true;
 			break;
@@ -309,6 +338,11 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if (optind < argc)
 		return config_error(err, errlen, "unexpected argument \"%s\" "
 		    "(see poolserve --help)", argv[optind]);
+	if (cfg->stats[0] != '\0' && !cfg->stats_allow_remote &&
+	    !config_is_loopback(&cfg->stats_addr))
+		return config_error(err, errlen, "--stats: %s is not a loopback "
+		    "address; add --stats-allow-remote to serve statistics to "
+		    "other hosts", cfg->stats);
 	return CONFIG_OK;
 }
 
@@ -331,6 +365,7 @@ config_usage(FILE *fp)
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
+"                 [--stats addr:port] [--stats-allow-remote]\n"
 "\n"
 "  --http addr:port         listen address (default 127.0.0.1:8080;\n"
 "                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6)\n"
@@ -353,6 +388,10 @@ config_usage(FILE *fp)
 "  --access-log file | -    access log file, - for standard output\n"
 "                           (default: standard error)\n"
 "  --disable-logging        no access log\n"
+"  --stats addr:port        serve statistics (JSON at /, Prometheus at\n"
+"                           /metrics) from the master; loopback only unless\n"
+"                           --stats-allow-remote (default: off)\n"
+"  --stats-allow-remote     allow a --stats address other than loopback\n"
 "  -t, --check              check the options and exit\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n", fp);

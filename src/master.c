@@ -40,6 +40,9 @@ struct master {
 	const struct config	*cfg;
 	struct stats		*stats;
 	int			 listen_fd;
+	int			 stats_fd;	/* -1: no stats server */
+	char			 name[300];	/* the listen socket, as bound */
+	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
 	bool			 stopping;
 };
@@ -136,32 +139,33 @@ master_check_limits(const struct config *cfg)
 
 /* Bind and listen once; the workers inherit the socket. */
 static int
-master_listen(const struct config *cfg, char *name, size_t namelen)
+master_listen(const struct sockaddr_storage *addr, socklen_t addrlen,
+    const char *spec, unsigned backlog, char *name, size_t namelen)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	int			 fd, one = 1;
 
-	fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd == -1) {
 		fprintf(stderr, "poolserve: socket: %s\n", strerror(errno));
 		return -1;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    (cfg->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    (addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1)) {
 		fprintf(stderr, "poolserve: setsockopt: %s\n", strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) == -1) {
+	if (bind(fd, (const struct sockaddr *)addr, addrlen) == -1) {
 		fprintf(stderr, "poolserve: cannot listen on %s: %s\n",
-		    cfg->http, strerror(errno));
+		    spec, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (listen(fd, (int)cfg->listen_backlog) == -1) {
-		fprintf(stderr, "poolserve: listen on %s: %s\n", cfg->http,
+	if (listen(fd, (int)backlog) == -1) {
+		fprintf(stderr, "poolserve: listen on %s: %s\n", spec,
 		    strerror(errno));
 		close(fd);
 		return -1;
@@ -169,7 +173,7 @@ master_listen(const struct config *cfg, char *name, size_t namelen)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		master_addr_string(&ss, name, namelen);
 	else
-		snprintf(name, namelen, "%s", cfg->http);
+		snprintf(name, namelen, "%s", spec);
 	return fd;
 }
 
@@ -183,8 +187,13 @@ master_spawn(struct master *m, unsigned i)
 		log_msg("cannot fork worker %u: %s", i + 1, strerror(errno));
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (m->stats_fd != -1)
+			close(m->stats_fd);
 		worker_main(m->cfg, m->stats, m->listen_fd, i + 1);
+	}
+	atomic_store(&m->stats->workers[i].pid, pid);
+	atomic_store(&m->stats->workers[i].alive, true);
 	mw->pid = pid;
 	mw->started_ms = pool_now_ms();
 	mw->respawn_at = 0;
@@ -229,6 +238,7 @@ master_reap(struct master *m)
 			continue;
 		mw = &m->workers[i];
 		mw->pid = 0;
+		atomic_store(&m->stats->workers[i].alive, false);
 		if (WIFSIGNALED(status))
 			log_msg("worker %u (pid %d) killed by signal %d (%s)",
 			    i + 1, (int)pid, WTERMSIG(status),
@@ -285,6 +295,26 @@ master_respawn_due(struct master *m)
 	return next;
 }
 
+/*
+ * Once a second: is the listen queue full?  Then clients are being
+ * dropped (SYN retry): say so, in the words uWSGI users know.
+ */
+static void
+master_tick(struct master *m)
+{
+	struct stats_listen	 l;
+	uint64_t		 now = pool_now_ms();
+
+	if (now - m->last_tick < 1000)
+		return;
+	m->last_tick = now;
+	if (stats_listen_info(m->listen_fd, &l) == -1 || l.queue <= l.queue_max)
+		return;
+	atomic_fetch_add(&m->stats->listen_full, 1);
+	log_msg("*** listen queue of socket \"%s\" full !!! (%u/%u) ***",
+	    m->name, l.queue, l.queue_max);
+}
+
 /* Stop every worker, wait for them (SIGKILL after STOP_WAIT_MS). */
 static void
 master_stop(struct master *m, int sig)
@@ -319,7 +349,7 @@ master_run(const struct config *cfg)
 	struct timespec		 ts;
 	siginfo_t		 si;
 	sigset_t		 set;
-	char			 name[300], desc[256];
+	char			 stats_name[300], desc[256];
 	unsigned		 i;
 	long			 wait_ms;
 	int			 sig;
@@ -340,7 +370,13 @@ master_run(const struct config *cfg)
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
-	if ((m.listen_fd = master_listen(cfg, name, sizeof(name))) == -1)
+	m.stats_fd = -1;
+	if ((m.listen_fd = master_listen(&cfg->addr, cfg->addrlen, cfg->http,
+	    cfg->listen_backlog, m.name, sizeof(m.name))) == -1)
+		return 1;
+	if (cfg->stats[0] != '\0' && (m.stats_fd = master_listen(
+	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, stats_name,
+	    sizeof(stats_name))) == -1)
 		return 1;
 	if ((m.stats = stats_create(cfg->processes, cfg->threads)) == NULL ||
 	    (m.workers = calloc(cfg->processes, sizeof(*m.workers))) == NULL) {
@@ -357,17 +393,29 @@ master_run(const struct config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	log_msg("poolserve %s (libmicrohttpd %s) listening on %s: %s",
-	    PACKAGE_VERSION, MHD_get_version(), name, desc);
+	    PACKAGE_VERSION, MHD_get_version(), m.name, desc);
 	for (i = 0; i < cfg->processes; i++)
 		if (master_spawn(&m, i) == -1) {
 			master_stop(&m, SIGTERM);
 			return 1;
 		}
+	/* After the first fork: the workers never hold the stats thread. */
+	if (m.stats_fd != -1) {
+		if (stats_serve(m.stats, cfg, m.stats_fd, m.listen_fd,
+		    m.name) == -1) {
+			log_msg("cannot start the stats server on %s: %s",
+			    stats_name, strerror(errno));
+			master_stop(&m, SIGTERM);
+			return 1;
+		}
+		log_msg("stats on http://%s/ (JSON) and /metrics", stats_name);
+	}
 
 	for (;;) {
+		master_tick(&m);
 		wait_ms = master_respawn_due(&m);
-		if (wait_ms < 0)
-			wait_ms = 60000;
+		if (wait_ms < 0 || wait_ms > 1000)
+			wait_ms = 1000;
 		ts.tv_sec = wait_ms / 1000;
 		ts.tv_nsec = (wait_ms % 1000) * 1000000;
 		if ((sig = sigtimedwait(&set, &si, &ts)) == -1)

@@ -68,6 +68,19 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
  * so that those are never starved, one new connection at a time is then
  * let in to queue behind them.
  */
+/* With the lock held: copy the counts where the stats server reads them. */
+static void
+pool_publish(struct pool *p)
+{
+	if (p->pub == NULL)
+		return;
+	atomic_store_explicit(&p->pub->running, p->running,
+	    memory_order_relaxed);
+	atomic_store_explicit(&p->pub->waiting, p->waiting,
+	    memory_order_relaxed);
+	atomic_store_explicit(&p->pub->conns, p->conns, memory_order_relaxed);
+}
+
 static bool
 pool_gate_open(const struct pool *p)
 {
@@ -92,10 +105,14 @@ pool_gate_wake(struct pool *p)
 		log_msg("pool: cannot wake the acceptor: %s", strerror(errno));
 }
 
-/* With the lock held: wake the acceptor if it sleeps and may now accept. */
+/*
+ * With the lock held, after the counts changed: publish them, and wake the
+ * acceptor if it sleeps and may now accept.
+ */
 static void
 pool_gate_check(struct pool *p)
 {
+	pool_publish(p);
 	if (p->gate_waiting && pool_gate_open(p))
 		pool_gate_wake(p);
 }
@@ -147,6 +164,7 @@ pool_accepted(struct pool *p)
 	pthread_mutex_lock(&p->lock);
 	p->fresh++;
 	p->conns++;
+	pool_publish(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -257,6 +275,8 @@ pool_take_locked(struct pool *p)
 	p->running++;
 	if (it->first)
 		pool_gate_check(p);	/* see pool_gate_open() */
+	else
+		pool_publish(p);
 	return it;
 }
 

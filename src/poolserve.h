@@ -33,6 +33,10 @@ struct config {
 	unsigned		 max_connections;	/* per worker */
 	unsigned long		 max_body_size;		/* bytes */
 	char			 access_log[1024];	/* "" = stderr */
+	char			 stats[256];		/* "" = no stats server */
+	struct sockaddr_storage	 stats_addr;
+	socklen_t		 stats_addrlen;
+	bool			 stats_allow_remote;
 	bool			 disable_logging;
 	bool			 check;
 };
@@ -90,29 +94,84 @@ size_t		 log_timestamp(char *, size_t);
 int		 json_valid(const char *, size_t);
 
 /* stats.c: counters shared by all processes, one MAP_SHARED region */
+#define STATS_BUCKETS	12	/* Prometheus' default bounds and +Inf */
+#define STATS_URI_MAX	128
+
 struct stats_thread {
 	_Atomic uint64_t	 requests;
+	_Atomic unsigned	 seq;		/* odd while method/uri change */
+	_Atomic bool		 in_request;
+	_Atomic uint64_t	 started_ms;	/* monotonic, current request */
+	_Atomic unsigned	 last_status;
+	char			 method[16];
+	char			 uri[STATS_URI_MAX];
+};
+
+struct stats_hist {
+	_Atomic uint64_t	 bucket[STATS_BUCKETS];	/* not cumulative */
+	_Atomic uint64_t	 sum_us;
+	_Atomic uint64_t	 count;
+};
+
+struct pool_pub {		/* the pool's counts, published by pool.c */
+	_Atomic unsigned	 running;
+	_Atomic unsigned	 waiting;
+	_Atomic unsigned	 conns;
 };
 
 struct stats_worker {
 	_Atomic pid_t		 pid;
+	_Atomic bool		 alive;
 	_Atomic uint64_t	 requests;
 	_Atomic uint64_t	 skipped;
 	_Atomic uint64_t	 rejected;
 	_Atomic uint64_t	 respawns;
+	_Atomic uint64_t	 status_class[6];	/* [1] = 1xx .. [5] = 5xx */
+	_Atomic uint64_t	 sent_bytes;		/* response bodies */
+	struct pool_pub		 pool;
+	struct stats_hist	 duration;		/* parsed -> response */
+	struct stats_hist	 wait;			/* parsed -> thread */
 };
 
 struct stats {
 	_Atomic uint64_t	 hits;		/* the /hit counter */
 	_Atomic uint64_t	 requests;	/* all workers */
+	_Atomic uint64_t	 listen_full;	/* seconds seen full */
+	time_t			 start_time;
+	pid_t			 master_pid;
 	unsigned		 processes;
 	unsigned		 threads;
 	struct stats_worker	*workers;	/* [processes] */
 	struct stats_thread	*threads_of;	/* [processes * threads] */
 };
 
+struct stats_listen {		/* one listen socket, as the kernel sees it */
+	const char	*name;
+	unsigned	 queue;		/* waiting in the accept queue */
+	unsigned	 queue_max;	/* its backlog */
+};
+
+struct buf {
+	char	*data;
+	size_t	 len, cap;
+	bool	 failed;
+};
+
 struct stats	*stats_create(unsigned, unsigned);
 struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
+void		 stats_observe(struct stats_hist *, uint64_t);
+void		 stats_begin(struct stats_thread *, const char *, const char *);
+void		 stats_end(struct stats_thread *, unsigned);
+int		 stats_listen_info(int, struct stats_listen *);
+void		 stats_json(struct buf *, struct stats *, const struct config *,
+		    const struct stats_listen *);
+void		 stats_metrics(struct buf *, struct stats *,
+		    const struct stats_listen *);
+int		 stats_serve(struct stats *, const struct config *, int, int,
+		    const char *);
+void		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_json_string(struct buf *, const char *);
 
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {
@@ -162,6 +221,7 @@ struct pool {
 	int			 gate_fd;	/* eventfd: gate reopened */
 	pool_run_fn		*run;
 	void			*arg;
+	struct pool_pub		*pub;		/* NULL, or counts to publish */
 	pthread_t		*tids;
 	void			*targs;
 };

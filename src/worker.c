@@ -63,6 +63,7 @@ struct request {
 	size_t			 body_cap;
 	bool			 too_large;
 	uint64_t		 parsed_ms;	/* monotonic */
+	uint64_t		 parsed_us;
 	uint64_t		 nth;		/* on this connection, from 1 */
 	time_t			 started;	/* wall clock */
 	struct MHD_Response	*response;
@@ -92,6 +93,29 @@ struct worker {
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
 	char			(*names)[NAME_MAX_THREAD];
 };
+
+/* Monotonic microseconds, for the histograms. */
+static uint64_t
+worker_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Count an answer in the shared statistics. */
+static void
+worker_count_answer(struct worker *w, unsigned status, size_t len,
+    uint64_t parsed_us)
+{
+	if (status >= 100 && status < 600)
+		atomic_fetch_add_explicit(&w->sw->status_class[status / 100],
+		    1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->sw->sent_bytes, len,
+	    memory_order_relaxed);
+	stats_observe(&w->sw->duration, worker_now_us() - parsed_us);
+}
 
 #define REQ_OF(it)	((struct request *)((char *)(it) - \
 			    offsetof(struct request, item)))
@@ -278,7 +302,8 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	struct app_ctx		 ctx;
 	struct reply		 rep;
 	struct header_sum	 hdrs;
-	uint64_t		 wreq, total;
+	struct stats_thread	*st;
+	uint64_t		 wreq, total, taken_us;
 
 	/*
 	 * A first request may have waited in the listen backlog, any other
@@ -297,17 +322,23 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 		goto resume;
 	}
 
+	st = stats_thread(w->stats, w->no, core);
+	taken_us = worker_now_us();
+	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
+	stats_begin(st, r->method, r->uri);
 	ctx.cfg = w->cfg;
 	ctx.stats = w->stats;
 	ctx.worker = w->no;
 	ctx.core = core;
 	ctx.thread = w->names[core];
 	memset(&rep, 0, sizeof(rep));
-	atomic_fetch_add(&stats_thread(w->stats, w->no, core)->requests, 1);
+	atomic_fetch_add(&st->requests, 1);
 	wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
 	total = atomic_fetch_add(&w->stats->requests, 1) + 1;
 	app_lab_handle(&ctx, r, &rep);
 	r->status = rep.status;
+	stats_end(st, rep.status);
+	worker_count_answer(w, rep.status, rep.len, r->parsed_us);
 	if ((r->response = worker_response(w, &rep, &hdrs)) == NULL) {
 		log_msg("worker %u: out of memory answering %s %s", w->no,
 		    r->method, r->path);
@@ -336,6 +367,7 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	r->status = status;
 	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
 		return MHD_NO;
+	worker_count_answer(w, status, rep.len, r->parsed_us);
 	worker_log_access(r, "-", rep.len, &hdrs,
 	    atomic_fetch_add(&w->sw->requests, 1) + 1,
 	    atomic_fetch_add(&w->stats->requests, 1) + 1);
@@ -394,7 +426,8 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 		r->method = method;
 		r->path = url;
 		r->version = version;
-		r->parsed_ms = pool_now_ms();
+		r->parsed_us = worker_now_us();
+		r->parsed_ms = r->parsed_us / 1000;
 		r->started = time(NULL);
 		cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -793,7 +826,8 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
 	if (pool_init(&w.pool, cfg->threads, cfg->queue, cfg->max_connections,
 	    cfg->request_grace, worker_run, &w) == -1 ||
-	    (w.pool.defer_wakes = true, pool_start(&w.pool, no)) == -1) {
+	    (w.pool.defer_wakes = true, w.pool.pub = &w.sw->pool,
+	    pool_start(&w.pool, no)) == -1) {
 		log_msg("worker %u: cannot start %u threads: %s", no,
 		    cfg->threads, strerror(errno));
 		_exit(1);
