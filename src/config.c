@@ -29,6 +29,7 @@ enum {
 	OPT_GRACE,
 	OPT_MAX_CONN,
 	OPT_MAX_BODY,
+	OPT_QUEUE_WARN,
 	OPT_ACCESS_LOG,
 	OPT_DISABLE_LOGGING,
 	OPT_STATS,
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "request-grace",	required_argument, NULL, OPT_GRACE },
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONN },
 	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
+	{ "queue-warn",		required_argument, NULL, OPT_QUEUE_WARN },
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
 	{ "stats",		required_argument, NULL, OPT_STATS },
@@ -84,6 +86,8 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_connections), false },
 	{ OPT_MAX_BODY, "--max-body-size", 0, 1073741824,
 	    offsetof(struct config, max_body_size), true },
+	{ OPT_QUEUE_WARN, "--queue-warn", 0, 3600000,
+	    offsetof(struct config, queue_warn), false },
 };
 
 void
@@ -101,6 +105,7 @@ config_defaults(struct config *cfg)
 	cfg->request_grace = 1000;
 	cfg->max_connections = 1024;
 	cfg->max_body_size = 1048576;
+	cfg->queue_warn = 1000;
 }
 
 /*
@@ -364,6 +369,7 @@ config_usage(FILE *fp)
 "                 [--listen n] [--queue n] [--keepalive-timeout s]\n"
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
+"                 [--queue-warn ms]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
 "\n"
@@ -385,6 +391,9 @@ config_usage(FILE *fp)
 "                           (default 1024)\n"
 "  --max-body-size bytes    largest request body, 0 to 1073741824\n"
 "                           (default 1048576)\n"
+"  --queue-warn ms          flag in the access log a request that waited\n"
+"                           this long for a thread, 0 to 3600000\n"
+"                           (default 1000; 0 = never)\n"
 "  --access-log file | -    access log file, - for standard output\n"
 "                           (default: standard error)\n"
 "  --disable-logging        no access log\n"

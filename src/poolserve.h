@@ -32,6 +32,7 @@ struct config {
 	unsigned		 request_grace;		/* ms */
 	unsigned		 max_connections;	/* per worker */
 	unsigned long		 max_body_size;		/* bytes */
+	unsigned		 queue_warn;		/* ms, 0 = off */
 	char			 access_log[1024];	/* "" = stderr */
 	char			 stats[256];		/* "" = no stats server */
 	struct sockaddr_storage	 stats_addr;
@@ -73,6 +74,7 @@ struct access_entry {
 	unsigned	 status;
 	unsigned	 resp_headers;
 	size_t		 resp_header_bytes;
+	unsigned long	 queued_ms;	/* > 0: flag the wait in the FIFO */
 	uint64_t	 worker_req;	/* this worker's request number */
 	uint64_t	 total_req;	/* across all workers */
 	pid_t		 pid;

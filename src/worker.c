@@ -244,7 +244,8 @@ worker_response(struct worker *w, struct reply *rep, struct header_sum *s)
 
 static void
 worker_log_access(struct request *r, const char *thread, size_t body_bytes,
-    const struct header_sum *resp_hdrs, uint64_t wreq, uint64_t total)
+    const struct header_sum *resp_hdrs, uint64_t wreq, uint64_t total,
+    unsigned long queued_ms)
 {
 	struct access_entry	 e;
 	struct header_sum	 vars = { 0, 0 };
@@ -266,6 +267,7 @@ worker_log_access(struct request *r, const char *thread, size_t body_bytes,
 	e.status = r->status;
 	e.resp_headers = resp_hdrs->n;
 	e.resp_header_bytes = resp_hdrs->bytes;
+	e.queued_ms = queued_ms;
 	e.worker_req = wreq;
 	e.total_req = total;
 	e.pid = r->conn->w->pid;
@@ -304,6 +306,7 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	struct header_sum	 hdrs;
 	struct stats_thread	*st;
 	uint64_t		 wreq, total, taken_us;
+	unsigned long		 queued_ms;
 
 	/*
 	 * A first request may have waited in the listen backlog, any other
@@ -345,7 +348,10 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 		r->drop = true;
 		goto resume;
 	}
-	worker_log_access(r, w->names[core], rep.len, &hdrs, wreq, total);
+	queued_ms = (unsigned long)((taken_us - r->parsed_us) / 1000);
+	worker_log_access(r, w->names[core], rep.len, &hdrs, wreq, total,
+	    w->cfg->queue_warn > 0 && queued_ms >= w->cfg->queue_warn ?
+	    queued_ms : 0);
 resume:
 	r->state = REQ_REPLY;
 	MHD_resume_connection(r->mhd);
@@ -370,7 +376,7 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	worker_count_answer(w, status, rep.len, r->parsed_us);
 	worker_log_access(r, "-", rep.len, &hdrs,
 	    atomic_fetch_add(&w->sw->requests, 1) + 1,
-	    atomic_fetch_add(&w->stats->requests, 1) + 1);
+	    atomic_fetch_add(&w->stats->requests, 1) + 1, 0);
 	ret = MHD_queue_response(r->mhd, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -29,6 +29,7 @@ done <<'LIST'
 --request-grace|10 to 60000|9 60001
 --max-connections|1 to 1048576|0 1048577
 --max-body-size|0 to 1073741824|1073741825
+--queue-warn|0 to 3600000|3600001
 LIST
 ok "every numeric option: out of range and non-numbers exit 64 naming the range"
 

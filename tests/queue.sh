@@ -60,3 +60,8 @@ order=$(grep -o 'processing request id\[[0-9]*\]' "$TMP/err" | tr -dc '0-9\n' |
     tr '\n' ' ')
 [ "$order" = "0 1 3 2 " ] || fail "order of requests: $order"
 ok "--queue 0: the keep-alive request waited its turn (no 503), then B"
+# D waited about 1.4 s for the thread: over --queue-warn's 1000 ms.
+grep -Eq 'GET /\?id=3 => .* \[queued 1[0-9]{3} msecs\] \(thread w1c0\)$' "$TMP/err" ||
+    fail "the long wait is not flagged: $(grep 'id=3 ' "$TMP/err")"
+grep -q 'GET /?id=1&sleep=2 => .*queued' "$TMP/err" && fail "A was flagged"
+ok "a request that waited over --queue-warn is flagged in the access log"

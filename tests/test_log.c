@@ -199,6 +199,16 @@ test_access_line(void)
 	CHECK_EQ_INT(log_format_access(buf, sizeof(buf), &e), strlen(want));
 	CHECK_EQ_STR(buf, want);
 
+	/* A request that waited long in the queue is flagged. */
+	entry_fill(&e);
+	e.queued_ms = 1234;
+	want = "[pid: 1|app: 0|req: 2/7] 127.0.0.1 () {3 vars in 72 bytes} "
+	    "[Sat Feb 18 14:53:00 2023] GET /?id=1 => generated 8 bytes in "
+	    "10007 msecs (HTTP/1.1 200) 2 headers in 64 bytes "
+	    "[queued 1234 msecs] (thread w1c0)\n";
+	CHECK_EQ_INT(log_format_access(buf, sizeof(buf), &e), strlen(want));
+	CHECK_EQ_STR(buf, want);
+
 	/* Local time, as the rest of the log: UTC+2 without DST rules. */
 	entry_fill(&e);
 	setenv("TZ", "EET-2", 1);
