@@ -46,6 +46,12 @@ echo "$metrics" | grep -qx 'poolserve_requests_in_progress{worker="1"} 2' ||
 echo "$metrics" | python3 "$TESTS_DIR/check_metrics.py" >"$TMP/check" ||
     fail "metrics format: $(cat "$TMP/check")"
 ok "/metrics: the same figures, strictly well-formed ($(cat "$TMP/check"))"
+if command -v promtool >/dev/null 2>&1; then
+	echo "$metrics" | promtool check metrics >"$TMP/prom" 2>&1 ||
+	    fail "promtool check metrics: $(cat "$TMP/prom")"
+	[ -s "$TMP/prom" ] && fail "promtool lint: $(cat "$TMP/prom")"
+	ok "promtool check metrics accepts /metrics without a lint warning"
+fi
 
 : "${POOLSTAT:=$TESTS_DIR/../poolserve-stat}"
 "$POOLSTAT" --once "127.0.0.1:$SPORT" >"$TMP/once" || fail "poolserve-stat --once"
