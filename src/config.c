@@ -30,6 +30,9 @@ enum {
 	OPT_MAX_CONN,
 	OPT_MAX_BODY,
 	OPT_QUEUE_WARN,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_MAX_REQUESTS,
+	OPT_MAX_REQUESTS_JITTER,
 	OPT_ACCESS_LOG,
 	OPT_DISABLE_LOGGING,
 	OPT_STATS,
@@ -48,6 +51,10 @@ static const struct option longopts[] = {
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONN },
 	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
 	{ "queue-warn",		required_argument, NULL, OPT_QUEUE_WARN },
+	{ "shutdown-timeout",	required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "max-requests",	required_argument, NULL, OPT_MAX_REQUESTS },
+	{ "max-requests-jitter", required_argument, NULL,
+	    OPT_MAX_REQUESTS_JITTER },
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
 	{ "stats",		required_argument, NULL, OPT_STATS },
@@ -88,6 +95,12 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_body_size), true },
 	{ OPT_QUEUE_WARN, "--queue-warn", 0, 3600000,
 	    offsetof(struct config, queue_warn), false },
+	{ OPT_SHUTDOWN_TIMEOUT, "--shutdown-timeout", 1, 3600,
+	    offsetof(struct config, shutdown_timeout), false },
+	{ OPT_MAX_REQUESTS, "--max-requests", 0, 1000000000,
+	    offsetof(struct config, max_requests), false },
+	{ OPT_MAX_REQUESTS_JITTER, "--max-requests-jitter", 0, 1000000000,
+	    offsetof(struct config, max_requests_jitter), false },
 };
 
 void
@@ -106,6 +119,7 @@ config_defaults(struct config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_body_size = 1048576;
 	cfg->queue_warn = 1000;
+	cfg->shutdown_timeout = 30;
 }
 
 /*
@@ -369,7 +383,8 @@ config_usage(FILE *fp)
 "                 [--listen n] [--queue n] [--keepalive-timeout s]\n"
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
-"                 [--queue-warn ms]\n"
+"                 [--queue-warn ms] [--shutdown-timeout s]\n"
+"                 [--max-requests n] [--max-requests-jitter n]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
 "\n"
@@ -394,6 +409,12 @@ config_usage(FILE *fp)
 "  --queue-warn ms          flag in the access log a request that waited\n"
 "                           this long for a thread, 0 to 3600000\n"
 "                           (default 1000; 0 = never)\n"
+"  --shutdown-timeout s     on SIGTERM or SIGHUP, time in-flight requests\n"
+"                           get to finish, 1 to 3600 (default 30)\n"
+"  --max-requests n         a worker retires and is replaced after n\n"
+"                           requests, 0 to 1000000000 (default 0: never)\n"
+"  --max-requests-jitter n  add 0 to n to each worker's --max-requests,\n"
+"                           0 to 1000000000 (default 0)\n"
 "  --access-log file | -    access log file, - for standard output\n"
 "                           (default: standard error)\n"
 "  --disable-logging        no access log\n"

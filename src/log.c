@@ -19,6 +19,7 @@
 
 static int	access_fd = STDERR_FILENO;
 static bool	access_on = true;
+static char	access_path[1024];	/* "" unless a file */
 
 /* Called once, before fork; the descriptor is shared by all workers. */
 int
@@ -29,9 +30,34 @@ log_open_access(const char *path, bool disabled)
 		access_fd = STDERR_FILENO;
 	else if (strcmp(path, "-") == 0)
 		access_fd = STDOUT_FILENO;
-	else if ((access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0644)) == -1)
+	else {
+		if ((access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0644)) == -1)
+			return -1;
+		snprintf(access_path, sizeof(access_path), "%s", path);
+	}
+	return 0;
+}
+
+/*
+ * SIGUSR1, after logrotate moved the file: open the path again and put it
+ * in place of the old descriptor, so no line is lost in between.
+ */
+int
+log_reopen_access(void)
+{
+	int	 fd;
+
+	if (access_path[0] == '\0')
+		return 0;
+	if ((fd = open(access_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1)
 		return -1;
+	if (dup3(fd, access_fd, O_CLOEXEC) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 

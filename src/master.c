@@ -44,6 +44,8 @@ struct master {
 	char			 name[300];	/* the listen socket, as bound */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
+	pid_t			*retiring;	/* old workers draining */
+	unsigned		 nretiring;
 	bool			 stopping;
 };
 
@@ -208,16 +210,73 @@ master_kill_all(struct master *m, int sig)
 	for (i = 0; i < m->cfg->processes; i++)
 		if (m->workers[i].pid > 0)
 			kill(m->workers[i].pid, sig);
+	for (i = 0; i < m->nretiring; i++)
+		kill(m->retiring[i], sig);
 }
 
 static unsigned
 master_alive(const struct master *m)
 {
-	unsigned	 i, n = 0;
+	unsigned	 i, n = m->nretiring;
 
 	for (i = 0; i < m->cfg->processes; i++)
 		n += m->workers[i].pid > 0;
 	return n;
+}
+
+/* A reaped pid that was a retiring worker: forget it, say how it ended. */
+static bool
+master_reap_retired(struct master *m, pid_t pid, int status)
+{
+	unsigned	 i;
+
+	for (i = 0; i < m->nretiring; i++)
+		if (m->retiring[i] == pid)
+			break;
+	if (i == m->nretiring)
+		return false;
+	m->retiring[i] = m->retiring[--m->nretiring];
+	if (WIFSIGNALED(status))
+		log_msg("old worker (pid %d) killed by signal %d (%s)",
+		    (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		log_msg("old worker (pid %d) retired, status %d", (int)pid,
+		    WEXITSTATUS(status));
+	return true;
+}
+
+/*
+ * SIGHUP: start a new generation of workers on the same listen socket,
+ * then retire the old ones gracefully (SIGTERM: they stop accepting and
+ * finish what they have).  The socket never closes, so no client is lost.
+ */
+static void
+master_reload(struct master *m)
+{
+	pid_t		*nr, old;
+	unsigned	 i;
+
+	nr = reallocarray(m->retiring, m->nretiring + m->cfg->processes,
+	    sizeof(*nr));
+	if (nr == NULL) {
+		log_msg("SIGHUP: out of memory; not reloading");
+		return;
+	}
+	m->retiring = nr;
+	log_msg("SIGHUP: reloading: starting %u new workers, retiring the "
+	    "old ones", m->cfg->processes);
+	for (i = 0; i < m->cfg->processes; i++) {
+		old = m->workers[i].pid;
+		if (master_spawn(m, i) == -1) {
+			m->workers[i].pid = old;	/* keep the old one */
+			continue;
+		}
+		m->workers[i].crashes = 0;
+		if (old > 0) {
+			m->retiring[m->nretiring++] = old;
+			kill(old, SIGTERM);
+		}
+	}
 }
 
 /* Reap every dead worker; schedule its respawn unless stopping. */
@@ -231,6 +290,8 @@ master_reap(struct master *m)
 	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (master_reap_retired(m, pid, status))
+			continue;
 		for (i = 0; i < m->cfg->processes; i++)
 			if (m->workers[i].pid == pid)
 				break;
@@ -243,13 +304,17 @@ master_reap(struct master *m)
 			log_msg("worker %u (pid %d) killed by signal %d (%s)",
 			    i + 1, (int)pid, WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
-		else if (!m->stopping || WEXITSTATUS(status) != 0)
+		else if (WEXITSTATUS(status) == 0 && !m->stopping)
+			log_msg("worker %u (pid %d) retired", i + 1, (int)pid);
+		else if (WEXITSTATUS(status) != 0)
 			log_msg("worker %u (pid %d) exited with status %d",
 			    i + 1, (int)pid, WEXITSTATUS(status));
 		if (m->stopping)
 			continue;
 		now = pool_now_ms();
-		if (now - mw->started_ms < RESPAWN_FAST_MS) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			mw->crashes = 0;	/* retired (--max-requests) */
+		else if (now - mw->started_ms < RESPAWN_FAST_MS) {
 			if (++mw->crashes >= RESPAWN_GIVE_UP) {
 				log_msg("worker %u died %u times in a row within "
 				    "%u ms of starting; giving up", i + 1,
@@ -315,16 +380,27 @@ master_tick(struct master *m)
 	    m->name, l.queue, l.queue_max);
 }
 
-/* Stop every worker, wait for them (SIGKILL after STOP_WAIT_MS). */
+/*
+ * Stop every worker and wait for them: SIGTERM lets them finish within
+ * --shutdown-timeout, SIGINT stops them at once; SIGKILL after that.
+ * The master's copy of the listen socket is closed first, so that new
+ * clients are refused rather than left waiting.
+ */
 static void
 master_stop(struct master *m, int sig)
 {
 	struct timespec	 ts = { 0, 50 * 1000000 };
-	uint64_t	 deadline = pool_now_ms() + STOP_WAIT_MS;
+	uint64_t	 deadline = pool_now_ms() + STOP_WAIT_MS +
+			    (sig == SIGTERM ? m->cfg->shutdown_timeout * 1000ULL :
+			    0);
 	sigset_t	 set;
 	bool		 killed = false;
 
 	m->stopping = true;
+	if (m->listen_fd != -1) {
+		close(m->listen_fd);
+		m->listen_fd = -1;
+	}
 	master_kill_all(m, sig);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -333,8 +409,7 @@ master_stop(struct master *m, int sig)
 		if (master_alive(m) == 0)
 			break;
 		if (!killed && pool_now_ms() >= deadline) {
-			log_msg("workers still running after %u ms: killing "
-			    "them", STOP_WAIT_MS);
+			log_msg("workers still running: killing them");
 			master_kill_all(m, SIGKILL);
 			killed = true;
 		}
@@ -390,6 +465,7 @@ master_run(const struct config *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	log_msg("poolserve %s (libmicrohttpd %s) listening on %s: %s",
@@ -428,13 +504,25 @@ master_run(const struct config *cfg)
 			}
 			break;
 		case SIGHUP:
-			log_msg("SIGHUP: reloading is not supported yet; "
-			    "ignored");
+			master_reload(&m);
 			break;
-		default:
-			log_msg("%s: stopping %u workers", strsignal(sig),
-			    master_alive(&m));
+		case SIGUSR1:
+			if (log_reopen_access() == -1)
+				log_msg("SIGUSR1: reopening the access log: %s",
+				    strerror(errno));
+			master_kill_all(&m, SIGUSR1);
+			break;
+		case SIGTERM:
+			log_msg("SIGTERM: stopping %u workers gracefully "
+			    "(--shutdown-timeout %u s)", master_alive(&m),
+			    cfg->shutdown_timeout);
 			master_stop(&m, SIGTERM);
+			log_msg("stopped");
+			return 0;
+		default:
+			log_msg("%s: stopping %u workers now", strsignal(sig),
+			    master_alive(&m));
+			master_stop(&m, SIGINT);
 			log_msg("stopped");
 			return 0;
 		}

@@ -33,6 +33,9 @@ struct config {
 	unsigned		 max_connections;	/* per worker */
 	unsigned long		 max_body_size;		/* bytes */
 	unsigned		 queue_warn;		/* ms, 0 = off */
+	unsigned		 shutdown_timeout;	/* s */
+	unsigned		 max_requests;		/* 0 = no limit */
+	unsigned		 max_requests_jitter;
 	char			 access_log[1024];	/* "" = stderr */
 	char			 stats[256];		/* "" = no stats server */
 	struct sockaddr_storage	 stats_addr;
@@ -81,6 +84,7 @@ struct access_entry {
 };
 
 int		 log_open_access(const char *, bool);
+int		 log_reopen_access(void);
 void		 log_msg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 log_app(const char *, ...)

@@ -69,6 +69,7 @@ struct request {
 	struct MHD_Response	*response;
 	unsigned		 status;
 	bool			 drop;		/* close without answering */
+	bool			 counted;	/* in worker.unfinished */
 };
 
 struct conn {
@@ -86,6 +87,12 @@ struct worker {
 	unsigned		 no;		/* 1-based */
 	pid_t			 pid;
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
+	uint64_t		 max_requests;		/* 0: no limit */
+	_Atomic uint64_t	 served;		/* by this process */
+	_Atomic bool		 retire_asked;		/* by a pool thread */
+	_Atomic bool		 retiring;		/* draining to exit */
+	uint64_t		 retire_deadline;	/* ms */
+	unsigned		 unfinished;	/* requests begun, not yet sent */
 	struct MHD_Daemon	*mhd;
 	struct pool		 pool;
 	int			 listen_fd;
@@ -230,8 +237,9 @@ worker_response(struct worker *w, struct reply *rep, struct header_sum *s)
 	    MHD_HTTP_HEADER_ALLOW, rep->allow) == -1) ||
 	    (rep->status == MHD_HTTP_SERVICE_UNAVAILABLE &&
 	    worker_add_header(resp, s, MHD_HTTP_HEADER_RETRY_AFTER, "1") == -1) ||
-	    (w->cfg->keepalive_timeout == 0 && worker_add_header(resp, s,
-	    MHD_HTTP_HEADER_CONNECTION, "close") == -1)) {
+	    ((w->cfg->keepalive_timeout == 0 || atomic_load(&w->retiring)) &&
+	    worker_add_header(resp, s, MHD_HTTP_HEADER_CONNECTION,
+	    "close") == -1)) {
 		MHD_destroy_response(resp);
 		return NULL;
 	}
@@ -337,6 +345,11 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	memset(&rep, 0, sizeof(rep));
 	atomic_fetch_add(&st->requests, 1);
 	wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
+	if (w->max_requests != 0 &&
+	    atomic_fetch_add(&w->served, 1) + 1 == w->max_requests) {
+		atomic_store(&w->retire_asked, true);
+		worker_wake(w);
+	}
 	total = atomic_fetch_add(&w->stats->requests, 1) + 1;
 	app_lab_handle(&ctx, r, &rep);
 	r->status = rep.status;
@@ -428,6 +441,8 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 	switch (r->state) {
 	case REQ_NEW:
 		r->state = REQ_BODY;
+		r->counted = true;
+		w->unfinished++;
 		r->mhd = mhd;
 		r->method = method;
 		r->path = url;
@@ -532,6 +547,10 @@ worker_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
 	struct request	*r = *req_cls;
 
 	(void)toe;
+	if (r != NULL && r->counted) {
+		r->counted = false;
+		w->unfinished--;
+	}
 	if (r != NULL && r->response != NULL) {
 		MHD_destroy_response(r->response);
 		r->response = NULL;
@@ -688,6 +707,54 @@ worker_accept(struct worker *w)
 	}
 }
 
+/*
+ * Stop taking connections and drain: the requests already accepted run to
+ * their end (answered with Connection: close), then the worker exits; or
+ * it exits when --shutdown-timeout runs out.  The listen socket stays open
+ * in the master and the other workers, so no client is refused.
+ */
+static void
+worker_retire(struct worker *w, int ep, bool listening, const char *why)
+{
+	struct pool_counts	 c;
+
+	if (atomic_load(&w->retiring))
+		return;
+	atomic_store(&w->retiring, true);
+	w->retire_deadline = pool_now_ms() + w->cfg->shutdown_timeout * 1000ULL;
+	if (listening)
+		(void)epoll_ctl(ep, EPOLL_CTL_DEL, w->listen_fd, NULL);
+	close(w->listen_fd);
+	w->listen_fd = -1;
+	pthread_mutex_lock(&w->pool.lock);
+	w->pool.pub = NULL;	/* the slot is a new worker's now */
+	pthread_mutex_unlock(&w->pool.lock);
+	pool_counts(&w->pool, &c);
+	log_msg("worker %u: %s: retiring, %u requests running, %u waiting, "
+	    "%u connections", w->no, why, c.running, c.waiting, c.conns);
+}
+
+/* While retiring: 0 when the worker may exit now, else ms to wait at most. */
+static int
+worker_drained(struct worker *w)
+{
+	struct pool_counts	 c;
+	uint64_t		 now = pool_now_ms();
+	int			 t;
+
+	pool_counts(&w->pool, &c);
+	if (w->unfinished == 0 && c.fresh == 0)
+		return 0;	/* every begun request answered and sent */
+	if (now >= w->retire_deadline) {
+		log_msg("worker %u: --shutdown-timeout reached with %u requests "
+		    "running, %u waiting: exiting", w->no, c.running,
+		    c.waiting);
+		return 0;
+	}
+	(void)pool_gate(&w->pool, &t);		/* expires fresh ones */
+	return (int)(w->retire_deadline - now);
+}
+
 static int
 worker_epoll_set(int ep, int op, int fd)
 {
@@ -728,6 +795,17 @@ worker_loop(struct worker *w)
 	}
 	for (;;) {
 		now = pool_now_ms();
+		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
+			worker_retire(w, ep, listening, "--max-requests reached");
+		if (atomic_load(&w->retiring)) {
+			listening = false;
+			if ((timeout = worker_drained(w)) == 0)
+				return 0;
+			if (timeout > 100)
+				timeout = 100;	/* re-count soon */
+			open = false;
+			goto wait;
+		}
 		open = pool_gate(&w->pool, &timeout) &&
 		    now >= w->accept_pause_until;
 		if (!open && now < w->accept_pause_until)
@@ -741,6 +819,7 @@ worker_loop(struct worker *w)
 			}
 			listening = open;
 		}
+wait:
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
 		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
 			timeout = (int)mt;
@@ -753,9 +832,26 @@ worker_loop(struct worker *w)
 		}
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.fd == w->sig_fd) {
-				if (read(w->sig_fd, &si, sizeof(si)) ==
-				    sizeof(si) && si.ssi_signo != SIGHUP)
+				if (read(w->sig_fd, &si, sizeof(si)) !=
+				    sizeof(si))
+					continue;
+				switch (si.ssi_signo) {
+				case SIGTERM:
+					worker_retire(w, ep, listening,
+					    "SIGTERM");
+					listening = false;
+					break;
+				case SIGUSR1:
+					if (log_reopen_access() == -1)
+						log_msg("worker %u: reopening "
+						    "the access log: %s",
+						    w->no, strerror(errno));
+					break;
+				case SIGHUP:
+					break;
+				default:	/* SIGINT, SIGQUIT: at once */
 					return 0;
+				}
 			} else if (evs[i].data.fd == w->pool.gate_fd) {
 				if (read(w->pool.gate_fd, &drain,
 				    sizeof(drain)) == -1 && errno != EAGAIN)
@@ -766,7 +862,8 @@ worker_loop(struct worker *w)
 				    -1 && errno != EAGAIN)
 					log_msg("worker %u: wake: %s", w->no,
 					    strerror(errno));
-			} else if (evs[i].data.fd == w->listen_fd)
+			} else if (w->listen_fd != -1 &&
+			    evs[i].data.fd == w->listen_fd)
 				worker_accept(w);
 		}
 		MHD_run(w->mhd);
@@ -808,6 +905,12 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	w.stats = stats;
 	w.no = no;
 	w.pid = getpid();
+	w.max_requests = cfg->max_requests;
+	if (cfg->max_requests != 0 && cfg->max_requests_jitter != 0) {
+		srandom((unsigned)(getpid() ^ time(NULL)));
+		w.max_requests += (uint64_t)random() %
+		    ((uint64_t)cfg->max_requests_jitter + 1);
+	}
 	w.sw = &stats->workers[no - 1];
 	w.listen_fd = listen_fd;
 	worker_lab_count = &lab_count;
@@ -818,6 +921,7 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if ((w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1 ||
 	    (w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		log_msg("worker %u: signalfd/eventfd: %s", no,
@@ -847,6 +951,5 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 	    cfg->threads);
 	if (worker_loop(&w) == -1)
 		_exit(1);
-	close(listen_fd);
 	_exit(0);
 }

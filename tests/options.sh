@@ -30,6 +30,9 @@ done <<'LIST'
 --max-connections|1 to 1048576|0 1048577
 --max-body-size|0 to 1073741824|1073741825
 --queue-warn|0 to 3600000|3600001
+--shutdown-timeout|1 to 3600|0 3601
+--max-requests|0 to 1000000000|1000000001
+--max-requests-jitter|0 to 1000000000|1000000001
 LIST
 ok "every numeric option: out of range and non-numbers exit 64 naming the range"
 

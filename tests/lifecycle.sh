@@ -1,0 +1,120 @@
+#!/bin/bash
+# The lifecycle an operator drives: SIGTERM finishes what runs and refuses
+# the rest, SIGINT stops at once, SIGHUP replaces the workers without
+# losing a request under load, --max-requests recycles, SIGUSR1 reopens
+# the access log.
+. "$(dirname "$0")/lib.sh"
+
+# SIGTERM: the two running requests finish; a new client is refused.
+start_server --threads 2
+for i in 1 2; do
+	curl -s -o "$TMP/r$i" -w '%{http_code}' --max-time 10 \
+	    "$(url "/?id=$i&sleep=1.5")" >"$TMP/s$i" &
+done
+wait_until 5 processing_is 2 || fail "not 2 running"
+MASTER=$PID
+kill -TERM "$MASTER"
+sleep 0.3
+curl -s -o /dev/null --max-time 3 "$(url /)"
+rc=$?
+[ "$rc" = 7 ] || fail "a client after SIGTERM: curl exit $rc, expected 7 (refused)"
+wait "$MASTER"
+rc=$?
+PID=
+[ "$rc" = 0 ] || fail "master exit $rc"
+wait
+for i in 1 2; do
+	[ "$(cat "$TMP/s$i")" = 200 ] && [ "$(cat "$TMP/r$i")" = "hello #$i" ] ||
+	    fail "request $i: $(cat "$TMP/s$i") $(cat "$TMP/r$i")"
+done
+grep -q 'worker 1: SIGTERM: retiring, 2 requests running' "$TMP/err" ||
+    fail "no retiring line"
+ok "SIGTERM: in-flight requests finish (200), new clients refused, exit 0"
+
+# --shutdown-timeout bounds the wait.
+start_server --threads 1 --shutdown-timeout 1
+curl -s -o /dev/null --max-time 10 "$(url '/?id=1&sleep=5')" &
+wait_until 5 processing_is 1 || fail "not running"
+t0=$(date +%s)
+kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+[ "$rc" = 0 ] || fail "exit $rc"
+[ $(($(date +%s) - t0)) -le 3 ] || fail "--shutdown-timeout 1 not honoured"
+grep -q -- '--shutdown-timeout reached with 1 requests running' "$TMP/err" ||
+    fail "no timeout line"
+wait
+ok "--shutdown-timeout 1 ends the drain after a second"
+
+# SIGINT: at once.
+start_server --threads 1
+curl -s -o /dev/null --max-time 10 "$(url '/?id=1&sleep=5')" &
+wait_until 5 processing_is 1 || fail "not running"
+t0=$(date +%s)
+kill -INT "$PID"; wait "$PID"; rc=$?; PID=
+[ "$rc" = 0 ] || fail "exit $rc"
+[ $(($(date +%s) - t0)) -le 1 ] || fail "SIGINT was not immediate"
+wait
+ok "SIGINT stops at once"
+
+# SIGHUP under continuous load: not one request lost, new workers.
+start_server --processes 2 --threads 4 --disable-logging
+old=$(worker_pids | tr '\n' ' ')
+if command -v hey >/dev/null 2>&1; then
+	hey -z 4s -c 8 "$(url /)" >"$TMP/hey1" &
+	H1=$!
+	hey -z 4s -c 8 -disable-keepalive "$(url /hit)" >"$TMP/hey2" &
+	H2=$!
+	for i in 1 2 3; do sleep 1; kill -HUP "$PID"; done
+	wait "$H1" "$H2"
+	for f in hey1 hey2; do
+		grep -q 'Error distribution' "$TMP/$f" &&
+		    fail "requests lost in $f: $(sed -n '/Error distribution/,$p' "$TMP/$f")"
+		n=$(sed -n 's/^ *\[200\][[:space:]]*\([0-9]*\) responses/\1/p' "$TMP/$f")
+		other=$(grep -c '^ *\[[0-9]*\][[:space:]]' "$TMP/$f")
+		[ -n "$n" ] && [ "$n" -gt 100 ] && [ "$other" = 1 ] ||
+		    fail "$f: $(grep -A3 'Status code' "$TMP/$f")"
+		echo "$f: $n responses, all 200"
+	done
+	hits=$(sed -n 's/^ *\[200\][[:space:]]*\([0-9]*\) responses/\1/p' "$TMP/hey2")
+	[ "$(get /hit)" = $((hits + 1)) ] ||
+	    fail "/hit counted $(cat "$TMP/body") for $hits answered requests"
+	ok "3 reloads under keep-alive and per-request load: 0 errors, /hit exact"
+else
+	for i in 1 2 3; do sleep 1; kill -HUP "$PID"; done
+	echo "hey is not installed: reload checked without load"
+fi
+wait_until 5 test "$(grep -c 'retired, status 0' "$TMP/err")" -ge 6 ||
+    fail "old workers did not retire"
+new=$(worker_pids | tr '\n' ' ')
+[ "$(echo "$new" | wc -w)" = 2 ] || fail "workers after reload: $new"
+for p in $old; do
+	echo " $new " | grep -q " $p " && fail "old worker $p still serves"
+done
+expect_status 200 /
+ok "SIGHUP replaced every worker"
+stop_server
+
+# --max-requests: a worker retires after N requests and is replaced.
+start_server --threads 2 --max-requests 20
+first=$(worker_pids)
+$CLIENT --port "$PORT" hold --count 100 --stagger 0.005 --path / >"$TMP/mr"
+grep -q '"status": {"200": 100}' "$TMP/mr" || fail "$(cat "$TMP/mr")"
+n=$(grep -c 'retiring' "$TMP/err")
+[ "$n" -ge 3 ] || fail "$n retirements for 100 requests at --max-requests 20"
+grep -q 'worker 1: --max-requests reached: retiring' "$TMP/err" || fail "no line"
+wait_until 5 test -n "$(worker_pids)" || fail "no worker"
+[ "$(worker_pids)" != "$first" ] || fail "the worker was not replaced"
+grep -q 'giving up' "$TMP/err" && fail "counted as crashes"
+ok "--max-requests 20: 100 requests answered by $((n + 1)) successive workers"
+stop_server
+
+# SIGUSR1 reopens the access log (logrotate).
+start_server --threads 1 --access-log "$TMP/access.log"
+get /hit >/dev/null
+mv "$TMP/access.log" "$TMP/access.log.1"
+kill -USR1 "$PID"
+sleep 0.3
+get /hit >/dev/null
+wait_until 3 test -s "$TMP/access.log" || fail "no new access.log"
+[ "$(wc -l <"$TMP/access.log.1")" = 1 ] && [ "$(wc -l <"$TMP/access.log")" = 1 ] ||
+    fail "lines: $(wc -l "$TMP"/access.log*)"
+ok "SIGUSR1: the access log is reopened"
