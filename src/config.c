@@ -33,6 +33,10 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_MAX_REQUESTS,
 	OPT_MAX_REQUESTS_JITTER,
+	OPT_HARAKIRI,
+	OPT_PIDFILE,
+	OPT_CHDIR,
+	OPT_CONFIG,
 	OPT_ACCESS_LOG,
 	OPT_DISABLE_LOGGING,
 	OPT_STATS,
@@ -55,6 +59,10 @@ static const struct option longopts[] = {
 	{ "max-requests",	required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "max-requests-jitter", required_argument, NULL,
 	    OPT_MAX_REQUESTS_JITTER },
+	{ "harakiri",		required_argument, NULL, OPT_HARAKIRI },
+	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
+	{ "chdir",		required_argument, NULL, OPT_CHDIR },
+	{ "config",		required_argument, NULL, OPT_CONFIG },
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
 	{ "stats",		required_argument, NULL, OPT_STATS },
@@ -101,6 +109,8 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_requests), false },
 	{ OPT_MAX_REQUESTS_JITTER, "--max-requests-jitter", 0, 1000000000,
 	    offsetof(struct config, max_requests_jitter), false },
+	{ OPT_HARAKIRI, "--harakiri", 0, 86400,
+	    offsetof(struct config, harakiri), false },
 };
 
 void
@@ -268,12 +278,13 @@ config_optname(int id)
 	return "?";
 }
 
-enum config_result
-config_parse(struct config *cfg, int argc, char **argv, char *err,
-    size_t errlen)
+static enum config_result
+config_getopt(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen, bool in_file)
 {
 	const struct numopt	*n;
 	unsigned long long	 v;
+	char			*dst;
 	int			 ch;
 
 	optind = 0;		/* full re-initialisation (glibc) */
@@ -314,6 +325,20 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_DISABLE_LOGGING:
 			cfg->disable_logging = true;
 			break;
+		case OPT_PIDFILE:
+		case OPT_CHDIR:
+			dst = ch == OPT_PIDFILE ? cfg->pidfile : cfg->chdir;
+			if (optarg[0] == '\0' || strlen(optarg) >= 1024)
+				return config_error(err, errlen, "--%s: needs a "
+				    "path of 1 to 1023 bytes",
+				    config_optname(ch));
+			strcpy(dst, optarg);
+			break;
+		case OPT_CONFIG:
+			if (in_file)
+				return config_error(err, errlen, "config cannot "
+				    "name another config file");
+			break;		/* read first, by config_parse() */
 		case OPT_STATS:
 			if (strlen(optarg) >= sizeof(cfg->stats) ||
 			    config_parse_addr(optarg, &cfg->stats_addr,
@@ -357,6 +382,109 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if (optind < argc)
 		return config_error(err, errlen, "unexpected argument \"%s\" "
 		    "(see poolserve --help)", argv[optind]);
+	return CONFIG_OK;
+}
+
+/*
+ * --config FILE: "key = value" lines whose keys are the long options
+ * ("disable-logging = yes" for a flag), # comments and blank lines.  Each
+ * line is parsed as its option would be; errors read "file:line: ...".
+ */
+static enum config_result
+config_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE			*fp;
+	char			 line[2048], opt[300], msg[512], *key, *val, *p;
+	char			*av[4];
+	unsigned		 ln = 0;
+	enum config_result	 r;
+	int			 ac;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return config_error(err, errlen, "--config: %s: %s", path,
+		    strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		ln++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (key = line; isspace((unsigned char)*key); key++)
+			;
+		p = key + strlen(key);
+		while (p > key && isspace((unsigned char)p[-1]))
+			*--p = '\0';
+		if (*key == '\0')
+			continue;
+		val = NULL;
+		if ((p = strchr(key, '=')) != NULL) {
+			val = p + 1;
+			*p = '\0';
+			while (p > key && isspace((unsigned char)p[-1]))
+				*--p = '\0';
+			while (isspace((unsigned char)*val))
+				val++;
+		}
+		if (val == NULL || *key == '\0' ||
+		    strlen(key) > sizeof(opt) - 3) {
+			fclose(fp);
+			return config_error(err, errlen, "%s:%u: expected "
+			    "key = value", path, ln);
+		}
+		snprintf(opt, sizeof(opt), "--%s", key);
+		av[0] = (char *)"poolserve";
+		av[1] = opt;
+		av[2] = val;
+		av[3] = NULL;
+		ac = 3;
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+			ac = 2;		/* a flag */
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+			continue;
+		if (strcmp(key, "check") == 0 || strcmp(key, "help") == 0 ||
+		    strcmp(key, "version") == 0)
+			r = config_error(msg, sizeof(msg), "%s is not a "
+			    "configuration key", key);
+		else
+			r = config_getopt(cfg, ac, av, msg, sizeof(msg), true);
+		if (r != CONFIG_OK) {
+			fclose(fp);
+			if (r != CONFIG_ERROR)
+				snprintf(msg, sizeof(msg), "%s is not a "
+				    "configuration key", key);
+			return config_error(err, errlen, "%s:%u: %s", path, ln,
+			    msg);
+		}
+	}
+	fclose(fp);
+	return CONFIG_OK;
+}
+
+/*
+ * The command line, after the --config file if one is named: the command
+ * line overrides the file.
+ */
+enum config_result
+config_parse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	enum config_result	 r;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			r = config_file(cfg, argv[i + 1], err, errlen);
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			r = config_file(cfg, argv[i] + 9, err, errlen);
+		else
+			continue;
+		if (r != CONFIG_OK)
+			return r;
+		break;
+	}
+	if ((r = config_getopt(cfg, argc, argv, err, errlen, false)) !=
+	    CONFIG_OK)
+		return r;
 	if (cfg->stats[0] != '\0' && !cfg->stats_allow_remote &&
 	    !config_is_loopback(&cfg->stats_addr))
 		return config_error(err, errlen, "--stats: %s is not a loopback "
@@ -385,6 +513,8 @@ config_usage(FILE *fp)
 "                 [--max-connections n] [--max-body-size bytes]\n"
 "                 [--queue-warn ms] [--shutdown-timeout s]\n"
 "                 [--max-requests n] [--max-requests-jitter n]\n"
+"                 [--harakiri s] [--pidfile file] [--chdir dir]\n"
+"                 [--config file]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
 "\n"
@@ -415,6 +545,12 @@ config_usage(FILE *fp)
 "                           requests, 0 to 1000000000 (default 0: never)\n"
 "  --max-requests-jitter n  add 0 to n to each worker's --max-requests,\n"
 "                           0 to 1000000000 (default 0)\n"
+"  --harakiri s             recycle a worker whose request has run s\n"
+"                           seconds, 0 to 86400 (default 0: never)\n"
+"  --pidfile file           write the master's pid to file\n"
+"  --chdir dir              change to dir before starting\n"
+"  --config file            read key = value lines of long options first;\n"
+"                           the command line overrides them\n"
 "  --access-log file | -    access log file, - for standard output\n"
 "                           (default: standard error)\n"
 "  --disable-logging        no access log\n"

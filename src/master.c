@@ -417,6 +417,20 @@ master_stop(struct master *m, int sig)
 	}
 }
 
+static int
+master_pidfile(const char *path)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fprintf(fp, "%d\n", (int)getpid()) < 0 || fclose(fp) == EOF) {
+		fprintf(stderr, "poolserve: --pidfile %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 master_run(const struct config *cfg)
 {
@@ -429,6 +443,11 @@ master_run(const struct config *cfg)
 	long			 wait_ms;
 	int			 sig;
 
+	if (cfg->chdir[0] != '\0' && chdir(cfg->chdir) == -1) {
+		fprintf(stderr, "poolserve: --chdir %s: %s\n", cfg->chdir,
+		    strerror(errno));
+		return 1;
+	}
 	if (master_check_limits(cfg) == -1)
 		return 1;
 	config_describe(cfg, desc, sizeof(desc));
@@ -452,6 +471,8 @@ master_run(const struct config *cfg)
 	if (cfg->stats[0] != '\0' && (m.stats_fd = master_listen(
 	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, stats_name,
 	    sizeof(stats_name))) == -1)
+		return 1;
+	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1)
 		return 1;
 	if ((m.stats = stats_create(cfg->processes, cfg->threads)) == NULL ||
 	    (m.workers = calloc(cfg->processes, sizeof(*m.workers))) == NULL) {
@@ -517,12 +538,16 @@ master_run(const struct config *cfg)
 			    "(--shutdown-timeout %u s)", master_alive(&m),
 			    cfg->shutdown_timeout);
 			master_stop(&m, SIGTERM);
+			if (cfg->pidfile[0] != '\0')
+				(void)unlink(cfg->pidfile);
 			log_msg("stopped");
 			return 0;
 		default:
 			log_msg("%s: stopping %u workers now", strsignal(sig),
 			    master_alive(&m));
 			master_stop(&m, SIGINT);
+			if (cfg->pidfile[0] != '\0')
+				(void)unlink(cfg->pidfile);
 			log_msg("stopped");
 			return 0;
 		}

@@ -36,6 +36,9 @@ struct config {
 	unsigned		 shutdown_timeout;	/* s */
 	unsigned		 max_requests;		/* 0 = no limit */
 	unsigned		 max_requests_jitter;
+	unsigned		 harakiri;		/* s, 0 = off */
+	char			 pidfile[1024];
+	char			 chdir[1024];
 	char			 access_log[1024];	/* "" = stderr */
 	char			 stats[256];		/* "" = no stats server */
 	struct sockaddr_storage	 stats_addr;

@@ -89,6 +89,7 @@ struct worker {
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
 	uint64_t		 max_requests;		/* 0: no limit */
 	_Atomic uint64_t	 served;		/* by this process */
+	_Atomic uint64_t	*busy_since;	/* [core], ms, 0 = idle */
 	_Atomic bool		 retire_asked;		/* by a pool thread */
 	_Atomic bool		 retiring;		/* draining to exit */
 	uint64_t		 retire_deadline;	/* ms */
@@ -337,6 +338,7 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	taken_us = worker_now_us();
 	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
 	stats_begin(st, r->method, r->uri);
+	atomic_store(&w->busy_since[core], taken_us / 1000);
 	ctx.cfg = w->cfg;
 	ctx.stats = w->stats;
 	ctx.worker = w->no;
@@ -354,6 +356,7 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	app_lab_handle(&ctx, r, &rep);
 	r->status = rep.status;
 	stats_end(st, rep.status);
+	atomic_store(&w->busy_since[core], 0);
 	worker_count_answer(w, rep.status, rep.len, r->parsed_us);
 	if ((r->response = worker_response(w, &rep, &hdrs)) == NULL) {
 		log_msg("worker %u: out of memory answering %s %s", w->no,
@@ -734,6 +737,33 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 	    "%u connections", w->no, why, c.running, c.waiting, c.conns);
 }
 
+/*
+ * --harakiri: has a request run too long?  Log it; the worker then
+ * retires, giving its other requests --shutdown-timeout to finish, and the
+ * stuck request's client sees its connection closed when the worker exits.
+ */
+static bool
+worker_harakiri(struct worker *w, uint64_t now)
+{
+	struct stats_thread	*t;
+	uint64_t		 started;
+	unsigned		 c;
+
+	for (c = 0; c < w->cfg->threads; c++) {
+		started = atomic_load(&w->busy_since[c]);
+		if (started == 0 || now <= started || now - started <
+		    w->cfg->harakiri * 1000ULL)
+			continue;
+		t = stats_thread(w->stats, w->no, c);
+		log_msg("worker %u: harakiri: %s %.100s has run %llu ms on "
+		    "thread %s (--harakiri %u)", w->no, t->method, t->uri,
+		    (unsigned long long)(now - started), w->names[c],
+		    w->cfg->harakiri);
+		return true;
+	}
+	return false;
+}
+
 /* While retiring: 0 when the worker may exit now, else ms to wait at most. */
 static int
 worker_drained(struct worker *w)
@@ -797,6 +827,9 @@ worker_loop(struct worker *w)
 		now = pool_now_ms();
 		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
 			worker_retire(w, ep, listening, "--max-requests reached");
+		if (w->cfg->harakiri != 0 && !atomic_load(&w->retiring) &&
+		    worker_harakiri(w, now))
+			worker_retire(w, ep, listening, "--harakiri");
 		if (atomic_load(&w->retiring)) {
 			listening = false;
 			if ((timeout = worker_drained(w)) == 0)
@@ -819,6 +852,8 @@ worker_loop(struct worker *w)
 			}
 			listening = open;
 		}
+		if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
+			timeout = 500;	/* look at the running times */
 wait:
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
 		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
@@ -932,8 +967,16 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 		log_msg("worker %u: out of memory", no);
 		_exit(1);
 	}
-	for (i = 0; i < cfg->threads; i++)
+	if ((w.busy_since = calloc(cfg->threads, sizeof(*w.busy_since))) ==
+	    NULL) {
+		log_msg("worker %u: out of memory", no);
+		_exit(1);
+	}
+	for (i = 0; i < cfg->threads; i++) {
 		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
+		/* a killed predecessor may have left its requests shown */
+		stats_end(stats_thread(stats, no, i), 0);
+	}
 	if (pool_init(&w.pool, cfg->threads, cfg->queue, cfg->max_connections,
 	    cfg->request_grace, worker_run, &w) == -1 ||
 	    (w.pool.defer_wakes = true, w.pool.pub = &w.sw->pool,

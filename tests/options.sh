@@ -33,6 +33,7 @@ done <<'LIST'
 --shutdown-timeout|1 to 3600|0 3601
 --max-requests|0 to 1000000000|1000000001
 --max-requests-jitter|0 to 1000000000|1000000001
+--harakiri|0 to 86400|86401
 LIST
 ok "every numeric option: out of range and non-numbers exit 64 naming the range"
 
