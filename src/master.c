@@ -417,6 +417,50 @@ master_stop(struct master *m, int sig)
 	}
 }
 
+/*
+ * Socket activation: when systemd (or systemd-socket-activate) passed
+ * listening sockets (LISTEN_PID is ours, LISTEN_FDS >= 1), use the first,
+ * descriptor 3, instead of binding --http.  -1 when none was passed.
+ */
+static int
+master_activated(char *name, size_t namelen)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	unsigned long long	 pid, n;
+	int			 fd = 3, on = 0, flags;
+	socklen_t		 olen = sizeof(on);
+
+	if (config_number(getenv("LISTEN_PID"), 1, 4194304, &pid) == -1 ||
+	    (pid_t)pid != getpid() ||
+	    config_number(getenv("LISTEN_FDS"), 1, 1024, &n) == -1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == -1 ||
+	    !on) {
+		fprintf(stderr, "poolserve: socket activation: descriptor 3 is "
+		    "not a listening socket\n");
+		return -2;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		fprintf(stderr, "poolserve: socket activation: %s\n",
+		    strerror(errno));
+		return -2;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		master_addr_string(&ss, name, namelen);
+	else
+		snprintf(name, namelen, "fd 3");
+	if (n > 1)
+		fprintf(stderr, "poolserve: socket activation passed %llu "
+		    "sockets; using the first\n", n);
+	return fd;
+}
+
 static int
 master_pidfile(const char *path)
 {
@@ -442,6 +486,7 @@ master_run(const struct config *cfg)
 	unsigned		 i;
 	long			 wait_ms;
 	int			 sig;
+	bool			 activated = false;
 
 	if (cfg->chdir[0] != '\0' && chdir(cfg->chdir) == -1) {
 		fprintf(stderr, "poolserve: --chdir %s: %s\n", cfg->chdir,
@@ -465,8 +510,12 @@ master_run(const struct config *cfg)
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
 	m.stats_fd = -1;
-	if ((m.listen_fd = master_listen(&cfg->addr, cfg->addrlen, cfg->http,
-	    cfg->listen_backlog, m.name, sizeof(m.name))) == -1)
+	if ((m.listen_fd = master_activated(m.name, sizeof(m.name))) == -2)
+		return 1;
+	if (m.listen_fd >= 0)
+		activated = true;
+	else if ((m.listen_fd = master_listen(&cfg->addr, cfg->addrlen,
+	    cfg->http, cfg->listen_backlog, m.name, sizeof(m.name))) == -1)
 		return 1;
 	if (cfg->stats[0] != '\0' && (m.stats_fd = master_listen(
 	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, stats_name,
@@ -489,8 +538,9 @@ master_run(const struct config *cfg)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
-	log_msg("poolserve %s (libmicrohttpd %s) listening on %s: %s",
-	    PACKAGE_VERSION, MHD_get_version(), m.name, desc);
+	log_msg("poolserve %s (libmicrohttpd %s) listening on %s%s: %s",
+	    PACKAGE_VERSION, MHD_get_version(), m.name,
+	    activated ? " (socket activation)" : "", desc);
 	for (i = 0; i < cfg->processes; i++)
 		if (master_spawn(&m, i) == -1) {
 			master_stop(&m, SIGTERM);

@@ -59,3 +59,29 @@ wait_until 5 test -n "$(worker_pids)" || fail "no worker"
 [ "$(worker_pids)" != "$first" ] || fail "the worker was not recycled"
 expect_status 200 /
 ok "--harakiri 1: the stuck request is logged, its worker recycled, the client closed"
+
+# The shipped example configuration is valid and names every option.
+EXAMPLE=$TESTS_DIR/../share/poolserve.conf.example
+"$POOLSERVE" --config "$EXAMPLE" --check >/dev/null || fail "example config"
+for o in $("$POOLSERVE" --help | grep -o -- '--[a-z-]*' | sort -u); do
+	case $o in --check|--help|--version|--config) continue ;; esac
+	grep -q "^#${o#--} = " "$EXAMPLE" || fail "$o missing from the example config"
+done
+ok "share/poolserve.conf.example is valid and shows every option"
+
+# Socket activation: the socket comes from systemd-socket-activate.
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	SA=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$SA" "$POOLSERVE" --threads 1 \
+	    --http 127.0.0.1:1 >"$TMP/sa.out" 2>"$TMP/sa.err" &
+	SAPID=$!
+	sleep 0.3
+	[ "$(curl -s --max-time 5 "http://127.0.0.1:$SA/")" = "Hello, world!" ] ||
+	    fail "socket activation: no answer: $(cat "$TMP/sa.err")"
+	grep -q "listening on 127.0.0.1:$SA (socket activation)" "$TMP/sa.err" ||
+	    fail "socket activation: $(cat "$TMP/sa.err")"
+	kill -TERM "$SAPID"; wait "$SAPID"
+	ok "socket activation: serves on the socket it was given"
+else
+	echo "systemd-socket-activate not installed: socket activation not checked"
+fi
