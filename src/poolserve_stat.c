@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "poolserve.h"	/* config_number(), config_parse_addr() */
+
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION		"0.1.0"
 #endif
@@ -302,98 +304,35 @@ opt_usage(FILE *fp)
 "  -h, --help             print this help and exit\n", fp);
 }
 
-/* strtonum(3) for the unsigned range: 0 and *out, or -1. */
-static int
-opt_number(const char *s, unsigned long long min, unsigned long long max,
-    unsigned long long *out)
-{
-	unsigned long long	 v;
-	char			*end;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Seconds as digits with an optional fraction ("0.25", "3"), min..max. */
-static int
-opt_seconds(const char *s, double min, double max, double *out)
-{
-	double	 v;
-	char	*end;
-	size_t	 i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; isdigit((unsigned char)s[i]); i++)
-		;
-	if (i == 0 || i > 12)
-		return -1;
-	if (s[i] == '.') {
-		if (!isdigit((unsigned char)s[++i]))
-			return -1;
-		while (isdigit((unsigned char)s[i]))
-			i++;
-	}
-	if (s[i] != '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* ADDR:PORT, [V6ADDR]:PORT, localhost:PORT or :PORT (127.0.0.1). */
+/*
+ * ADDR:PORT, [V6ADDR]:PORT, localhost:PORT or :PORT, parsed as poolserve
+ * parses --http; here :PORT means 127.0.0.1 and port 0 is refused.
+ */
 static int
 opt_target(const char *spec, struct target *t)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&t->ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&t->ss;
-	unsigned long long	 port;
-	const char		*colon;
-	char			 host[INET6_ADDRSTRLEN + 2];
 	char			 text[INET6_ADDRSTRLEN];
-	size_t			 hlen;
-
-	colon = strrchr(spec, ':');
-	if (colon == NULL || opt_number(colon + 1, 1, 65535, &port) == -1)
-		return -1;
-	hlen = (size_t)(colon - spec);
-	if (hlen >= sizeof(host))
-		return -1;
-	memcpy(host, spec, hlen);
-	host[hlen] = '\0';
 
 	memset(t, 0, sizeof(*t));
-	if (host[0] == '[') {
-		if (hlen < 3 || host[hlen - 1] != ']')
+	if (config_parse_addr(spec, &t->ss, &t->sslen) == -1)
+		return -1;
+	if (t->ss.ss_family == AF_INET6) {
+		if (sin6->sin6_port == 0)
 			return -1;
-		host[hlen - 1] = '\0';
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			return -1;
-		t->sslen = sizeof(*sin6);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
-		snprintf(t->name, sizeof(t->name), "[%s]:%llu", text, port);
+		snprintf(t->name, sizeof(t->name), "[%s]:%u", text,
+		    ntohs(sin6->sin6_port));
 		return 0;
 	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (host[0] == '\0' || strcmp(host, "localhost") == 0)
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+	if (sin->sin_port == 0)
 		return -1;
-	t->sslen = sizeof(*sin);
+	if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
-	snprintf(t->name, sizeof(t->name), "%s:%llu", text, port);
+	snprintf(t->name, sizeof(t->name), "%s:%u", text,
+	    ntohs(sin->sin_port));
 	return 0;
 }
 
@@ -440,7 +379,7 @@ opt_parse(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 			break;
 		case OPT_WATCH_CSV:
 		case OPT_INTERVAL:
-			if (opt_seconds(optarg, INTERVAL_MIN, INTERVAL_MAX,
+			if (config_seconds(optarg, INTERVAL_MIN, INTERVAL_MAX,
 			    &o->interval) == -1)
 				return errmsg(err, errlen, "--%s: \"%s\" is "
 				    "not a number of seconds in the range 0.1 "
