@@ -74,6 +74,8 @@ struct request {
 
 struct conn {
 	struct pool_fresh	 fresh;
+	struct conn		*prev, *next;	/* the worker's connections */
+	struct MHD_Connection	*mhd;
 	struct request		 req;		/* one request at a time */
 	struct worker		*w;
 	int			 fd;
@@ -99,6 +101,7 @@ struct worker {
 	int			 listen_fd;
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
+	struct conn		*conns;		/* main thread only */
 	char			(*names)[NAME_MAX_THREAD];
 };
 
@@ -577,6 +580,12 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (c == NULL)
 			return;
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			w->conns = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
 		pool_conn_close(&w->pool, &c->fresh);
 		free(c->req.uri);
 		free(c->req.body);
@@ -606,6 +615,10 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->
 			    sin6_addr, c->peer, sizeof(c->peer));
 	}
+	c->mhd = mhd;
+	if ((c->next = w->conns) != NULL)
+		c->next->prev = c;
+	w->conns = c;
 	*socket_context = c;
 	pool_conn_start(&w->pool, &c->fresh);
 }
@@ -720,6 +733,7 @@ static void
 worker_retire(struct worker *w, int ep, bool listening, const char *why)
 {
 	struct pool_counts	 c;
+	struct conn		*conn;
 
 	if (atomic_load(&w->retiring))
 		return;
@@ -735,6 +749,15 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 	pool_counts(&w->pool, &c);
 	log_msg("worker %u: %s: retiring, %u requests running, %u waiting, "
 	    "%u connections", w->no, why, c.running, c.waiting, c.conns);
+	/*
+	 * Idle keep-alive connections: libmicrohttpd closes them within a
+	 * second (it has no call to close one now); a request that still
+	 * comes on one is answered with Connection: close.
+	 */
+	for (conn = w->conns; conn != NULL; conn = conn->next)
+		if (!conn->req.counted)
+			MHD_set_connection_option(conn->mhd,
+			    MHD_CONNECTION_OPTION_TIMEOUT, 1U);
 }
 
 /*

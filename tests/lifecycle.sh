@@ -118,3 +118,36 @@ wait_until 3 test -s "$TMP/access.log" || fail "no new access.log"
 [ "$(wc -l <"$TMP/access.log.1")" = 1 ] && [ "$(wc -l <"$TMP/access.log")" = 1 ] ||
     fail "lines: $(wc -l "$TMP"/access.log*)"
 ok "SIGUSR1: the access log is reopened"
+
+# Retiring closes idle keep-alive connections at once (within a second)
+# while a long request still runs to its end.
+start_server --threads 2
+python3 - "$PORT" >"$TMP/idle" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(4096)
+
+print("idle")
+sys.stdout.flush()
+t = time.monotonic()
+d = s.recv(4096)
+print("closed" if d == b"" else "data", round(time.monotonic() - t, 1))
+PY
+IDLE=$!
+curl -s -D "$TMP/slowh" -o /dev/null --max-time 10 "$(url '/?id=9&sleep=3')" &
+SLOW=$!
+wait_until 5 processing_is 1 || fail "slow request not running"
+wait_until 5 grep -q idle "$TMP/idle" || fail "idle client not ready"
+t0=$(date +%s%N)
+kill -TERM "$PID"
+wait "$IDLE"
+read -r what secs < <(tail -n 1 "$TMP/idle")
+[ "$what" = closed ] || fail "idle keep-alive connection: $(cat "$TMP/idle")"
+wait "$SLOW"
+head -n 1 "$TMP/slowh" | grep -q ' 200 ' || fail "the long request: $(cat "$TMP/slowh")"
+grep -qi '^Connection: close' "$TMP/slowh" || fail "no Connection: close"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -ge 2000 ] || fail "the drain did not wait"
+awk -v s="$secs" 'BEGIN { exit !(s < 2.5) }' || fail "idle closed after $secs s"
+wait "$PID"; PID=
+ok "on SIGTERM an idle keep-alive connection is closed (${secs} s) while a long request finishes (200, Connection: close)"
