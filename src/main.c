@@ -33,5 +33,5 @@ main(int argc, char **argv)
 		break;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return master_run(&cfg);
+	return master_run(&cfg, argc, argv);
 }

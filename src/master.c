@@ -37,7 +37,9 @@ struct master_worker {
 };
 
 struct master {
-	const struct config	*cfg;
+	struct config		*cfg;		/* new workers are forked with it */
+	int			 argc;
+	char			**argv;
 	struct stats		*stats;
 	int			 listen_fd;
 	int			 stats_fd;	/* -1: no stats server */
@@ -250,11 +252,61 @@ master_reap_retired(struct master *m, pid_t pid, int status)
  * then retire the old ones gracefully (SIGTERM: they stop accepting and
  * finish what they have).  The socket never closes, so no client is lost.
  */
+/*
+ * SIGHUP: parse the command line (and so the --config file) again.  What
+ * the running master cannot change (the sockets, the process and thread
+ * counts the shared memory was sized for, the stats server, the pid file,
+ * the directory, the access log) is kept, and said so; the rest goes to
+ * the workers forked from now on.  A bad file keeps the old configuration.
+ */
+static void
+master_reread(struct master *m)
+{
+	struct config	 next, *cur = m->cfg;
+	char		 err[512];
+
+	config_defaults(&next);
+	if (config_parse(&next, m->argc, m->argv, err, sizeof(err)) !=
+	    CONFIG_OK) {
+		log_msg("SIGHUP: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(next.http, cur->http) != 0 ||
+	    next.listen_backlog != cur->listen_backlog ||
+	    next.processes != cur->processes || next.threads != cur->threads ||
+	    strcmp(next.stats, cur->stats) != 0 ||
+	    strcmp(next.pidfile, cur->pidfile) != 0 ||
+	    strcmp(next.chdir, cur->chdir) != 0 ||
+	    strcmp(next.access_log, cur->access_log) != 0 ||
+	    next.disable_logging != cur->disable_logging)
+		log_msg("SIGHUP: http, listen, processes, threads, stats, "
+		    "pidfile, chdir and the access log change only with a "
+		    "restart; the other options apply to the new workers");
+	memcpy(next.http, cur->http, sizeof(next.http));
+	next.addr = cur->addr;
+	next.addrlen = cur->addrlen;
+	next.listen_backlog = cur->listen_backlog;
+	next.processes = cur->processes;
+	next.threads = cur->threads;
+	memcpy(next.stats, cur->stats, sizeof(next.stats));
+	next.stats_addr = cur->stats_addr;
+	next.stats_addrlen = cur->stats_addrlen;
+	next.stats_allow_remote = cur->stats_allow_remote;
+	memcpy(next.pidfile, cur->pidfile, sizeof(next.pidfile));
+	memcpy(next.chdir, cur->chdir, sizeof(next.chdir));
+	memcpy(next.access_log, cur->access_log, sizeof(next.access_log));
+	next.disable_logging = cur->disable_logging;
+	next.check = false;
+	*cur = next;
+}
+
 static void
 master_reload(struct master *m)
 {
 	pid_t		*nr, old;
 	unsigned	 i;
+
+	master_reread(m);
 
 	nr = reallocarray(m->retiring, m->nretiring + m->cfg->processes,
 	    sizeof(*nr));
@@ -476,7 +528,7 @@ master_pidfile(const char *path)
 }
 
 int
-master_run(const struct config *cfg)
+master_run(struct config *cfg, int argc, char **argv)
 {
 	struct master		 m;
 	struct timespec		 ts;
@@ -509,6 +561,8 @@ master_run(const struct config *cfg)
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	m.argc = argc;
+	m.argv = argv;
 	m.stats_fd = -1;
 	if ((m.listen_fd = master_activated(m.name, sizeof(m.name))) == -2)
 		return 1;

@@ -288,6 +288,6 @@ int		 worker_main(const struct config *, struct stats *, int,
 		    unsigned);
 
 /* master.c */
-int		 master_run(const struct config *);
+int		 master_run(struct config *, int, char **);
 
 #endif /* POOLSERVE_H */

@@ -151,3 +151,23 @@ grep -qi '^Connection: close' "$TMP/slowh" || fail "no Connection: close"
 awk -v s="$secs" 'BEGIN { exit !(s < 2.5) }' || fail "idle closed after $secs s"
 wait "$PID"; PID=
 ok "on SIGTERM an idle keep-alive connection is closed (${secs} s) while a long request finishes (200, Connection: close)"
+
+# SIGHUP reads the --config file again; the new workers use it.
+printf 'threads = 2\nmax-body-size = 1000\n' >"$TMP/reload.conf"
+start_server --config "$TMP/reload.conf"
+expect_status 200 /echo -X POST --data-binary '[1,2,3,4,5,6,7,8,9,10]'
+printf 'threads = 2\nmax-body-size = 10\n' >"$TMP/reload.conf"
+kill -HUP "$PID"
+wait_until 5 grep -q 'old worker (pid [0-9]*) retired' "$TMP/err" || fail "no reload"
+expect_status 413 /echo -X POST --data-binary '[1,2,3,4,5,6,7,8,9,10]'
+ok "SIGHUP re-reads --config: the new workers take max-body-size 10"
+printf 'threads = 0\n' >"$TMP/reload.conf"
+kill -HUP "$PID"
+wait_until 5 grep -q 'SIGHUP: .*reload.conf:1: --threads: "0" is not a whole number in the range 1 to 4096; keeping the running configuration' "$TMP/err" ||
+    fail "bad file on reload: $(tail -n 3 "$TMP/err")"
+printf 'threads = 3\nmax-body-size = 10\n' >"$TMP/reload.conf"
+kill -HUP "$PID"
+wait_until 5 grep -q 'change only with a restart' "$TMP/err" || fail "threads change not reported"
+expect_status 413 /echo -X POST --data-binary '[1,2,3,4,5,6,7,8,9,10]'
+[ "$(task_count "$(worker_pids | tail -n 1)")" = 3 ] || fail "threads changed without restart"
+ok "a bad file keeps the running configuration; a threads change waits for a restart"
