@@ -46,6 +46,8 @@ struct master {
 	char			 name[300];	/* the listen socket, as bound */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
+	unsigned		 nworkers;	/* slots in use: 0..n-1 */
+	unsigned		 slots;		/* workers[] and stats room */
 	pid_t			*retiring;	/* old workers draining */
 	unsigned		 nretiring;
 	bool			 stopping;
@@ -209,7 +211,7 @@ master_kill_all(struct master *m, int sig)
 {
 	unsigned	 i;
 
-	for (i = 0; i < m->cfg->processes; i++)
+	for (i = 0; i < m->slots; i++)
 		if (m->workers[i].pid > 0)
 			kill(m->workers[i].pid, sig);
 	for (i = 0; i < m->nretiring; i++)
@@ -221,7 +223,7 @@ master_alive(const struct master *m)
 {
 	unsigned	 i, n = m->nretiring;
 
-	for (i = 0; i < m->cfg->processes; i++)
+	for (i = 0; i < m->slots; i++)
 		n += m->workers[i].pid > 0;
 	return n;
 }
@@ -252,6 +254,53 @@ master_reap_retired(struct master *m, pid_t pid, int status)
  * then retire the old ones gracefully (SIGTERM: they stop accepting and
  * finish what they have).  The socket never closes, so no client is lost.
  */
+/*
+ * SIGTTIN: one worker more, in the next slot.  SIGTTOU: one fewer, the
+ * last, retired gracefully as on SIGTERM.  Never fewer than one.
+ */
+static void
+master_resize(struct master *m, int sig)
+{
+	struct master_worker	*mw;
+	pid_t			*nr;
+
+	if (sig == SIGTTIN) {
+		if (m->nworkers == m->slots) {
+			log_msg("SIGTTIN: already %u workers, the most until a "
+			    "restart", m->slots);
+			return;
+		}
+		m->workers[m->nworkers].crashes = 0;
+		if (master_spawn(m, m->nworkers) == -1)
+			return;
+		m->nworkers++;
+		atomic_store(&m->stats->processes, m->nworkers);
+		log_msg("SIGTTIN: %u workers", m->nworkers);
+		return;
+	}
+	if (m->nworkers == 1) {
+		log_msg("SIGTTOU: already down to 1 worker");
+		return;
+	}
+	mw = &m->workers[m->nworkers - 1];
+	if (mw->pid > 0) {
+		if ((nr = reallocarray(m->retiring, m->nretiring + 1,
+		    sizeof(*nr))) == NULL) {
+			log_msg("SIGTTOU: out of memory");
+			return;
+		}
+		m->retiring = nr;
+		m->retiring[m->nretiring++] = mw->pid;
+		kill(mw->pid, SIGTERM);
+	}
+	mw->pid = 0;
+	mw->respawn_at = 0;
+	m->nworkers--;
+	atomic_store(&m->stats->workers[m->nworkers].alive, false);
+	atomic_store(&m->stats->processes, m->nworkers);
+	log_msg("SIGTTOU: %u workers", m->nworkers);
+}
+
 /*
  * SIGHUP: parse the command line (and so the --config file) again.  What
  * the running master cannot change (the sockets, the process and thread
@@ -308,7 +357,7 @@ master_reload(struct master *m)
 
 	master_reread(m);
 
-	nr = reallocarray(m->retiring, m->nretiring + m->cfg->processes,
+	nr = reallocarray(m->retiring, m->nretiring + m->nworkers,
 	    sizeof(*nr));
 	if (nr == NULL) {
 		log_msg("SIGHUP: out of memory; not reloading");
@@ -316,8 +365,8 @@ master_reload(struct master *m)
 	}
 	m->retiring = nr;
 	log_msg("SIGHUP: reloading: starting %u new workers, retiring the "
-	    "old ones", m->cfg->processes);
-	for (i = 0; i < m->cfg->processes; i++) {
+	    "old ones", m->nworkers);
+	for (i = 0; i < m->nworkers; i++) {
 		old = m->workers[i].pid;
 		if (master_spawn(m, i) == -1) {
 			m->workers[i].pid = old;	/* keep the old one */
@@ -344,10 +393,10 @@ master_reap(struct master *m)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (master_reap_retired(m, pid, status))
 			continue;
-		for (i = 0; i < m->cfg->processes; i++)
+		for (i = 0; i < m->slots; i++)
 			if (m->workers[i].pid == pid)
 				break;
-		if (i == m->cfg->processes)
+		if (i == m->slots)
 			continue;
 		mw = &m->workers[i];
 		mw->pid = 0;
@@ -392,7 +441,7 @@ master_respawn_due(struct master *m)
 	long			 next = -1;
 	unsigned		 i;
 
-	for (i = 0; i < m->cfg->processes; i++) {
+	for (i = 0; i < m->slots; i++) {
 		mw = &m->workers[i];
 		if (mw->respawn_at == 0)
 			continue;
@@ -577,8 +626,14 @@ master_run(struct config *cfg, int argc, char **argv)
 		return 1;
 	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1)
 		return 1;
-	if ((m.stats = stats_create(cfg->processes, cfg->threads)) == NULL ||
-	    (m.workers = calloc(cfg->processes, sizeof(*m.workers))) == NULL) {
+	/* room for SIGTTIN: twice --processes, at least 8 more, at most 256 */
+	m.slots = cfg->processes * 2 > cfg->processes + 8 ?
+	    cfg->processes * 2 : cfg->processes + 8;
+	if (m.slots > 256)
+		m.slots = cfg->processes > 256 ? cfg->processes : 256;
+	m.nworkers = cfg->processes;
+	if ((m.stats = stats_create(m.slots, cfg->processes, cfg->threads)) ==
+	    NULL || (m.workers = calloc(m.slots, sizeof(*m.workers))) == NULL) {
 		fprintf(stderr, "poolserve: out of memory\n");
 		return 1;
 	}
@@ -590,6 +645,8 @@ master_run(struct config *cfg, int argc, char **argv)
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTTIN);
+	sigaddset(&set, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	log_msg("poolserve %s (libmicrohttpd %s) listening on %s%s: %s",
@@ -630,6 +687,10 @@ master_run(struct config *cfg, int argc, char **argv)
 			break;
 		case SIGHUP:
 			master_reload(&m);
+			break;
+		case SIGTTIN:
+		case SIGTTOU:
+			master_resize(&m, sig);
 			break;
 		case SIGUSR1:
 			if (log_reopen_access() == -1)

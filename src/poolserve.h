@@ -148,7 +148,8 @@ struct stats {
 	_Atomic uint64_t	 listen_full;	/* seconds seen full */
 	time_t			 start_time;
 	pid_t			 master_pid;
-	unsigned		 processes;
+	_Atomic unsigned	 processes;	/* workers now (SIGTTIN/TTOU) */
+	unsigned		 slots;		/* workers there is room for */
 	unsigned		 threads;
 	struct stats_worker	*workers;	/* [processes] */
 	struct stats_thread	*threads_of;	/* [processes * threads] */
@@ -166,7 +167,7 @@ struct buf {
 	bool	 failed;
 };
 
-struct stats	*stats_create(unsigned, unsigned);
+struct stats	*stats_create(unsigned, unsigned, unsigned);
 struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
 void		 stats_observe(struct stats_hist *, uint64_t);
 void		 stats_begin(struct stats_thread *, const char *, const char *);

@@ -36,27 +36,31 @@ static const char	*stats_bounds_s[STATS_BUCKETS] = {
 	"1", "2.5", "5", "10", "+Inf"
 };
 
+/*
+ * Room for slots workers (more than --processes, for SIGTTIN).  Anonymous
+ * memory comes zeroed, and pages of slots never used are never touched.
+ */
 struct stats *
-stats_create(unsigned processes, unsigned threads)
+stats_create(unsigned slots, unsigned processes, unsigned threads)
 {
 	struct stats	*st;
 	size_t		 len;
 	char		*mem;
 
-	len = sizeof(*st) + processes * sizeof(struct stats_worker) +
-	    (size_t)processes * threads * sizeof(struct stats_thread);
+	len = sizeof(*st) + slots * sizeof(struct stats_worker) +
+	    (size_t)slots * threads * sizeof(struct stats_thread);
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return NULL;
-	memset(mem, 0, len);
 	st = (struct stats *)mem;
 	st->processes = processes;
+	st->slots = slots;
 	st->threads = threads;
 	st->start_time = time(NULL);
 	st->master_pid = getpid();
 	st->workers = (struct stats_worker *)(mem + sizeof(*st));
-	st->threads_of = (struct stats_thread *)(st->workers + processes);
+	st->threads_of = (struct stats_thread *)(st->workers + slots);
 	return st;
 }
 
@@ -228,9 +232,10 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 	char			 method[16], uri[STATS_URI_MAX];
 	uint64_t		 now = pool_now_ms(), started, count;
 	unsigned		 w, c, running = 0, waiting = 0;
+	unsigned		 np = atomic_load(&st->processes);
 	bool			 in;
 
-	for (w = 0; w < st->processes; w++) {
+	for (w = 0; w < np; w++) {
 		running += atomic_load(&st->workers[w].pool.running);
 		waiting += atomic_load(&st->workers[w].pool.waiting);
 	}
@@ -239,14 +244,14 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 	    "\"requests\":%llu,\"in_progress\":%u,\"waiting\":%u,\"sockets\":[",
 	    PACKAGE_VERSION, (long long)st->start_time,
 	    (long long)(time(NULL) - st->start_time), (int)st->master_pid,
-	    st->processes, st->threads, cfg->queue,
+	    np, st->threads, cfg->queue,
 	    (unsigned long long)atomic_load(&st->requests), running, waiting);
 	buf_printf(b, "{\"name\":");
 	buf_json_string(b, l->name);
 	buf_printf(b, ",\"listen_queue\":%u,\"listen_queue_max\":%u,"
 	    "\"full_count\":%llu}],\"workers\":[", l->queue, l->queue_max,
 	    (unsigned long long)atomic_load(&st->listen_full));
-	for (w = 0; w < st->processes; w++) {
+	for (w = 0; w < np; w++) {
 		sw = &st->workers[w];
 		count = atomic_load(&sw->duration.count);
 		buf_printf(b, "%s{\"id\":%u,\"pid\":%d,\"status\":\"%s\","
@@ -321,7 +326,7 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 	static const char	*classes[6] = { "", "1xx", "2xx", "3xx", "4xx",
 				    "5xx" };
 	struct stats_worker	*sw;
-	unsigned		 w, k;
+	unsigned		 w, k, np = atomic_load(&st->processes);
 
 	stats_metric_head(b, "start_time_seconds", "gauge",
 	    "Start time of the master since the Unix epoch.");
@@ -343,7 +348,7 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 
 	stats_metric_head(b, "requests_total", "counter",
 	    "Requests answered, by worker and status class.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		for (k = 1; k <= 5; k++)
 			buf_printf(b, "poolserve_requests_total{worker=\"%u\","
 			    "status=\"%s\"} %llu\n", w + 1, classes[k],
@@ -351,46 +356,46 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 			    &st->workers[w].status_class[k]));
 	stats_metric_head(b, "requests_in_progress", "gauge",
 	    "Requests running on a worker thread.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_requests_in_progress{worker=\"%u\"} "
 		    "%u\n", w + 1, atomic_load(&st->workers[w].pool.running));
 	stats_metric_head(b, "queue_length", "gauge",
 	    "Parsed requests waiting in the worker for a thread.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_queue_length{worker=\"%u\"} %u\n",
 		    w + 1, atomic_load(&st->workers[w].pool.waiting));
 	stats_metric_head(b, "connections", "gauge",
 	    "Open client connections of the worker.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_connections{worker=\"%u\"} %u\n",
 		    w + 1, atomic_load(&st->workers[w].pool.conns));
 	stats_metric_head(b, "skipped_requests_total", "counter",
 	    "Requests not run because their client had gone.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_skipped_requests_total{worker=\"%u\"} "
 		    "%llu\n", w + 1, (unsigned long long)atomic_load(
 		    &st->workers[w].skipped));
 	stats_metric_head(b, "rejected_requests_total", "counter",
 	    "Requests answered 503 because the worker's queue was full.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_rejected_requests_total{worker=\"%u\"} "
 		    "%llu\n", w + 1, (unsigned long long)atomic_load(
 		    &st->workers[w].rejected));
 	stats_metric_head(b, "worker_respawns_total", "counter",
 	    "Times the worker was started again after it died.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_worker_respawns_total{worker=\"%u\"} "
 		    "%llu\n", w + 1, (unsigned long long)atomic_load(
 		    &st->workers[w].respawns));
 	stats_metric_head(b, "sent_bytes_total", "counter",
 	    "Bytes of response bodies generated.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		buf_printf(b, "poolserve_sent_bytes_total{worker=\"%u\"} %llu\n",
 		    w + 1, (unsigned long long)atomic_load(
 		    &st->workers[w].sent_bytes));
 	stats_metric_head(b, "worker_resident_memory_bytes", "gauge",
 	    "Resident set size of the worker process.");
-	for (w = 0; w < st->processes; w++) {
+	for (w = 0; w < np; w++) {
 		sw = &st->workers[w];
 		buf_printf(b, "poolserve_worker_resident_memory_bytes{worker="
 		    "\"%u\"} %llu\n", w + 1, atomic_load(&sw->alive) ?
@@ -398,12 +403,12 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 	}
 	stats_metric_head(b, "request_duration_seconds", "histogram",
 	    "Time from a request parsed to its response ready.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		stats_metric_hist(b, "request_duration_seconds", w + 1,
 		    &st->workers[w].duration);
 	stats_metric_head(b, "queue_wait_seconds", "histogram",
 	    "Time a parsed request waited for a thread.");
-	for (w = 0; w < st->processes; w++)
+	for (w = 0; w < np; w++)
 		stats_metric_hist(b, "queue_wait_seconds", w + 1,
 		    &st->workers[w].wait);
 }

@@ -171,3 +171,34 @@ wait_until 5 grep -q 'change only with a restart' "$TMP/err" || fail "threads ch
 expect_status 413 /echo -X POST --data-binary '[1,2,3,4,5,6,7,8,9,10]'
 [ "$(task_count "$(worker_pids | tail -n 1)")" = 3 ] || fail "threads changed without restart"
 ok "a bad file keeps the running configuration; a threads change waits for a restart"
+
+# SIGTTIN and SIGTTOU: one worker more, one fewer (never below one).
+stop_server
+SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_server --processes 1 --threads 1 --stats "127.0.0.1:$SPORT"
+workers_are() {
+	[ "$(pgrep -P "$PID" | wc -l)" = "$1" ]
+}
+# (signals of one kind sent back to back may merge: wait between them)
+kill -TTIN "$PID"
+wait_until 5 workers_are 2 || fail "SIGTTIN: $(pgrep -P "$PID" | wc -l) workers"
+kill -TTIN "$PID"
+wait_until 5 workers_are 3 || fail "SIGTTIN: $(pgrep -P "$PID" | wc -l) workers"
+grep -q 'SIGTTIN: 3 workers' "$TMP/err" || fail "no SIGTTIN line"
+curl -s "http://127.0.0.1:$SPORT/stats" | grep -q '"processes":3,' || fail "stats: not 3"
+$CLIENT --port "$PORT" hold --count 6 --path '/?id={i}&sleep=0.5' >"$TMP/three"
+grep -q '"status": {"200": 6}' "$TMP/three" || fail "$(cat "$TMP/three")"
+[ "$(grep -o 'processing request id\[[0-9]\], sleeping' "$TMP/err" | wc -l)" = 6 ] || fail "6 runs"
+pids=$(grep 'processing request id\[' "$TMP/err" | sed 's/.* - \([0-9]*\)-w.*/\1/' | sort -u | wc -l)
+[ "$pids" = 3 ] || fail "requests ran in $pids processes, expected 3"
+kill -TTOU "$PID"
+wait_until 5 workers_are 2 || fail "SIGTTOU: $(pgrep -P "$PID" | wc -l) workers"
+kill -TTOU "$PID"
+wait_until 5 workers_are 1 || fail "SIGTTOU: $(pgrep -P "$PID" | wc -l) workers"
+kill -TTOU "$PID"
+wait_until 5 workers_are 1 || fail "SIGTTOU: $(pgrep -P "$PID" | wc -l) workers"
+wait_until 3 grep -q 'SIGTTOU: already down to 1 worker' "$TMP/err" || fail "no floor"
+curl -s "http://127.0.0.1:$SPORT/stats" | grep -q '"processes":1,' || fail "stats: not 1"
+grep -q 'respawned' "$TMP/err" && fail "a retired worker was respawned"
+expect_status 200 /
+ok "SIGTTIN x2: 3 workers serving; SIGTTOU x3: back to 1, never fewer"

@@ -12,7 +12,7 @@ for o in $("$POOLSERVE" --help | grep -o -- '--[a-z-]*' | sort -u); do
 	    fail "$o has no .It entry in the man page"
 done
 ok "every option of --help is in the man page"
-for s in SIGTERM SIGINT SIGQUIT SIGHUP SIGUSR1 SIGPIPE; do
+for s in SIGTERM SIGINT SIGQUIT SIGHUP SIGUSR1 SIGTTIN SIGTTOU SIGPIPE; do
 	grep -q "$s" "$MANPAGE" || fail "$s not documented"
 done
 for r in /sleep/ /cpu/ /hit /echo /info; do
