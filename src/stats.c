@@ -319,13 +319,46 @@ stats_metric_hist(struct buf *b, const char *name, unsigned w,
 	    (unsigned long long)cum);
 }
 
+/* The per-worker counters and gauges of /metrics, in their order. */
+static const struct stats_metric {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 offset;	/* in struct stats_worker */
+	bool		 wide;		/* uint64_t, else unsigned */
+} stats_per_worker[] = {
+	{ "requests_in_progress", "gauge",
+	    "Requests running on a worker thread.",
+	    offsetof(struct stats_worker, pool.running), false },
+	{ "queue_length", "gauge",
+	    "Parsed requests waiting in the worker for a thread.",
+	    offsetof(struct stats_worker, pool.waiting), false },
+	{ "connections", "gauge",
+	    "Open client connections of the worker.",
+	    offsetof(struct stats_worker, pool.conns), false },
+	{ "skipped_requests_total", "counter",
+	    "Requests not run because their client had gone.",
+	    offsetof(struct stats_worker, skipped), true },
+	{ "rejected_requests_total", "counter",
+	    "Requests answered 503 because the worker's queue was full.",
+	    offsetof(struct stats_worker, rejected), true },
+	{ "worker_respawns_total", "counter",
+	    "Times the worker was started again after it died.",
+	    offsetof(struct stats_worker, respawns), true },
+	{ "sent_bytes_total", "counter",
+	    "Bytes of response bodies generated.",
+	    offsetof(struct stats_worker, sent_bytes), true },
+};
+
 /* Prometheus text exposition format 0.0.4. */
 void
 stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 {
 	static const char	*classes[6] = { "", "1xx", "2xx", "3xx", "4xx",
 				    "5xx" };
+	const struct stats_metric *m;
 	struct stats_worker	*sw;
+	char			*field;
 	unsigned		 w, k, np = atomic_load(&st->processes);
 
 	stats_metric_head(b, "start_time_seconds", "gauge",
@@ -354,45 +387,18 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 			    "status=\"%s\"} %llu\n", w + 1, classes[k],
 			    (unsigned long long)atomic_load(
 			    &st->workers[w].status_class[k]));
-	stats_metric_head(b, "requests_in_progress", "gauge",
-	    "Requests running on a worker thread.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_requests_in_progress{worker=\"%u\"} "
-		    "%u\n", w + 1, atomic_load(&st->workers[w].pool.running));
-	stats_metric_head(b, "queue_length", "gauge",
-	    "Parsed requests waiting in the worker for a thread.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_queue_length{worker=\"%u\"} %u\n",
-		    w + 1, atomic_load(&st->workers[w].pool.waiting));
-	stats_metric_head(b, "connections", "gauge",
-	    "Open client connections of the worker.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_connections{worker=\"%u\"} %u\n",
-		    w + 1, atomic_load(&st->workers[w].pool.conns));
-	stats_metric_head(b, "skipped_requests_total", "counter",
-	    "Requests not run because their client had gone.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_skipped_requests_total{worker=\"%u\"} "
-		    "%llu\n", w + 1, (unsigned long long)atomic_load(
-		    &st->workers[w].skipped));
-	stats_metric_head(b, "rejected_requests_total", "counter",
-	    "Requests answered 503 because the worker's queue was full.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_rejected_requests_total{worker=\"%u\"} "
-		    "%llu\n", w + 1, (unsigned long long)atomic_load(
-		    &st->workers[w].rejected));
-	stats_metric_head(b, "worker_respawns_total", "counter",
-	    "Times the worker was started again after it died.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_worker_respawns_total{worker=\"%u\"} "
-		    "%llu\n", w + 1, (unsigned long long)atomic_load(
-		    &st->workers[w].respawns));
-	stats_metric_head(b, "sent_bytes_total", "counter",
-	    "Bytes of response bodies generated.");
-	for (w = 0; w < np; w++)
-		buf_printf(b, "poolserve_sent_bytes_total{worker=\"%u\"} %llu\n",
-		    w + 1, (unsigned long long)atomic_load(
-		    &st->workers[w].sent_bytes));
+	for (m = stats_per_worker; m < stats_per_worker +
+	    sizeof(stats_per_worker) / sizeof(stats_per_worker[0]); m++) {
+		stats_metric_head(b, m->name, m->type, m->help);
+		for (w = 0; w < np; w++) {
+			field = (char *)&st->workers[w] + m->offset;
+			buf_printf(b, "poolserve_%s{worker=\"%u\"} %llu\n",
+			    m->name, w + 1, m->wide ? (unsigned long long)
+			    atomic_load((_Atomic uint64_t *)field) :
+			    (unsigned long long)atomic_load(
+			    (_Atomic unsigned *)field));
+		}
+	}
 	stats_metric_head(b, "worker_resident_memory_bytes", "gauge",
 	    "Resident set size of the worker process.");
 	for (w = 0; w < np; w++) {
