@@ -29,6 +29,7 @@ enum {
 	OPT_GRACE,
 	OPT_MAX_CONN,
 	OPT_MAX_BODY,
+	OPT_MAX_HEADER,
 	OPT_QUEUE_WARN,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_MAX_REQUESTS,
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 	{ "request-grace",	required_argument, NULL, OPT_GRACE },
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONN },
 	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
+	{ "max-header-size",	required_argument, NULL, OPT_MAX_HEADER },
 	{ "queue-warn",		required_argument, NULL, OPT_QUEUE_WARN },
 	{ "shutdown-timeout",	required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "max-requests",	required_argument, NULL, OPT_MAX_REQUESTS },
@@ -101,6 +103,8 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_connections), false },
 	{ OPT_MAX_BODY, "--max-body-size", 0, 1073741824,
 	    offsetof(struct config, max_body_size), true },
+	{ OPT_MAX_HEADER, "--max-header-size", 1024, 1048576,
+	    offsetof(struct config, max_header_size), false },
 	{ OPT_QUEUE_WARN, "--queue-warn", 0, 3600000,
 	    offsetof(struct config, queue_warn), false },
 	{ OPT_SHUTDOWN_TIMEOUT, "--shutdown-timeout", 1, 3600,
@@ -128,6 +132,7 @@ config_defaults(struct config *cfg)
 	cfg->request_grace = 1000;
 	cfg->max_connections = 1024;
 	cfg->max_body_size = 1048576;
+	cfg->max_header_size = 16384;
 	cfg->queue_warn = 1000;
 	cfg->shutdown_timeout = 30;
 }
@@ -511,6 +516,7 @@ config_usage(FILE *fp)
 "                 [--listen n] [--queue n] [--keepalive-timeout s]\n"
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
+"                 [--max-header-size bytes]\n"
 "                 [--queue-warn ms] [--shutdown-timeout s]\n"
 "                 [--max-requests n] [--max-requests-jitter n]\n"
 "                 [--harakiri s] [--pidfile file] [--chdir dir]\n"
@@ -536,6 +542,8 @@ config_usage(FILE *fp)
 "                           (default 1024)\n"
 "  --max-body-size bytes    largest request body, 0 to 1073741824\n"
 "                           (default 1048576)\n"
+"  --max-header-size bytes  largest request line and header block,\n"
+"                           1024 to 1048576 (default 16384)\n"
 "  --queue-warn ms          flag in the access log a request that waited\n"
 "                           this long for a thread, 0 to 3600000\n"
 "                           (default 1000; 0 = never)\n"

@@ -32,6 +32,7 @@ struct config {
 	unsigned		 request_grace;		/* ms */
 	unsigned		 max_connections;	/* per worker */
 	unsigned long		 max_body_size;		/* bytes */
+	unsigned		 max_header_size;	/* bytes */
 	unsigned		 queue_warn;		/* ms, 0 = off */
 	unsigned		 shutdown_timeout;	/* s */
 	unsigned		 max_requests;		/* 0 = no limit */

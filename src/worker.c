@@ -128,6 +128,13 @@ worker_count_answer(struct worker *w, unsigned status, size_t len,
 	stats_observe(&w->sw->duration, worker_now_us() - parsed_us);
 }
 
+/*
+ * libmicrohttpd keeps a connection's request line, header block, read
+ * buffer and response header in one memory pool: --max-header-size for
+ * the request, plus room for the rest.
+ */
+#define HEADER_SLACK	8192
+
 #define REQ_OF(it)	((struct request *)((char *)(it) - \
 			    offsetof(struct request, item)))
 
@@ -653,6 +660,8 @@ worker_start_mhd(struct worker *w)
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(w->cfg->max_connections + w->cfg->threads + 16),
 	    MHD_OPTION_CONNECTION_TIMEOUT, w->cfg->read_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)w->cfg->max_header_size + HEADER_SLACK,
 	    MHD_OPTION_NOTIFY_CONNECTION, worker_notify, w,
 	    MHD_OPTION_NOTIFY_COMPLETED, worker_completed, w,
 	    MHD_OPTION_URI_LOG_CALLBACK, worker_uri, w,

@@ -29,6 +29,7 @@ done <<'LIST'
 --request-grace|10 to 60000|9 60001
 --max-connections|1 to 1048576|0 1048577
 --max-body-size|0 to 1073741824|1073741825
+--max-header-size|1024 to 1048576|1023 1048577
 --queue-warn|0 to 3600000|3600001
 --shutdown-timeout|1 to 3600|0 3601
 --max-requests|0 to 1000000000|1000000001
