@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
@@ -42,6 +43,11 @@ enum {
 	OPT_DISABLE_LOGGING,
 	OPT_STATS,
 	OPT_STATS_REMOTE,
+	OPT_CHMOD_SOCKET,
+	OPT_REUSE_PORT,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_ALLOW_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -69,6 +75,11 @@ static const struct option longopts[] = {
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
 	{ "stats",		required_argument, NULL, OPT_STATS },
 	{ "stats-allow-remote",	no_argument,	   NULL, OPT_STATS_REMOTE },
+	{ "chmod-socket",	required_argument, NULL, OPT_CHMOD_SOCKET },
+	{ "reuse-port",		no_argument,	   NULL, OPT_REUSE_PORT },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "group",		required_argument, NULL, OPT_GROUP },
+	{ "allow-root",		no_argument,	   NULL, OPT_ALLOW_ROOT },
 	{ "check",		no_argument,	   NULL, 't' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -121,8 +132,10 @@ void
 config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->http, "127.0.0.1:8080");
-	(void)config_parse_addr(cfg->http, &cfg->addr, &cfg->addrlen);
+	strcpy(cfg->http[0].spec, "127.0.0.1:8080");
+	(void)config_parse_addr(cfg->http[0].spec, &cfg->http[0].addr,
+	    &cfg->http[0].addrlen);
+	cfg->nhttp = 1;
 	cfg->processes = 1;
 	cfg->threads = 10;
 	cfg->listen_backlog = 128;
@@ -189,9 +202,29 @@ config_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* An octal file mode, 0 to 0777 (uWSGI's --chmod-socket=660). */
+static int
+config_mode(const char *s, unsigned *out)
+{
+	unsigned	 v = 0;
+	size_t		 i;
+
+	if (s[0] == '\0' || strlen(s) > 4)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -1;
+		v = v * 8 + (unsigned)(s[i] - '0');
+	}
+	if (v > 0777)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /*
- * ADDR:PORT, :PORT (all IPv4 addresses), [V6ADDR]:PORT or localhost:PORT.
- * Port 0 lets the kernel choose; poolserve logs the port it got.
+ * ADDR:PORT, :PORT (all IPv4 addresses), [V6ADDR]:PORT, localhost:PORT or
+ * unix:PATH.  Port 0 lets the kernel choose; poolserve logs the port it got.
  */
 int
 config_parse_addr(const char *spec, struct sockaddr_storage *ss,
@@ -204,6 +237,19 @@ config_parse_addr(const char *spec, struct sockaddr_storage *ss,
 	char			 host[INET6_ADDRSTRLEN + 2];
 	size_t			 hlen;
 
+	if (strncmp(spec, "unix:", 5) == 0) {
+		struct sockaddr_un	*sun = (struct sockaddr_un *)ss;
+		size_t			 plen = strlen(spec + 5);
+
+		if (plen == 0 || plen >= sizeof(sun->sun_path))
+			return -1;
+		memset(ss, 0, sizeof(*ss));
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, spec + 5, plen + 1);
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    plen + 1);
+		return 0;
+	}
 	colon = strrchr(spec, ':');
 	if (colon == NULL || config_number(colon + 1, 0, 65535, &port) == -1)
 		return -1;
@@ -237,13 +283,15 @@ config_parse_addr(const char *spec, struct sockaddr_storage *ss,
 	return 0;
 }
 
-/* 127.0.0.0/8 or ::1 */
+/* 127.0.0.0/8, ::1 or a unix socket */
 static bool
 config_is_loopback(const struct sockaddr_storage *ss)
 {
 	const struct sockaddr_in	*sin = (const void *)ss;
 	const struct sockaddr_in6	*sin6 = (const void *)ss;
 
+	if (ss->ss_family == AF_UNIX)
+		return true;
 	if (ss->ss_family == AF_INET)
 		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
 	return ss->ss_family == AF_INET6 &&
@@ -288,6 +336,7 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen, bool in_file)
 {
 	const struct numopt	*n;
+	struct config_http	*h;
 	unsigned long long	 v;
 	char			*dst;
 	int			 ch;
@@ -309,14 +358,48 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 		}
 		switch (ch) {
 		case OPT_HTTP:
-			if (strlen(optarg) >= sizeof(cfg->http) ||
-			    config_parse_addr(optarg, &cfg->addr,
-			    &cfg->addrlen) == -1)
+			/* The first --http of the file or of the command line
+			 * replaces the sockets named before; the next add. */
+			if (cfg->http_from != (in_file ? 1 : 2)) {
+				cfg->http_from = in_file ? 1 : 2;
+				cfg->nhttp = 0;
+			}
+			if (cfg->nhttp == CONFIG_MAX_HTTP)
+				return config_error(err, errlen, "--http: at "
+				    "most %d sockets", CONFIG_MAX_HTTP);
+			h = &cfg->http[cfg->nhttp];
+			if (strlen(optarg) >= sizeof(h->spec) ||
+			    config_parse_addr(optarg, &h->addr,
+			    &h->addrlen) == -1)
 				return config_error(err, errlen,
 				    "--http: \"%s\" is not ADDR:PORT with port "
-				    "0 to 65535 (e.g. 127.0.0.1:8080, :8080, "
-				    "[::1]:8080)", optarg);
-			strcpy(cfg->http, optarg);
+				    "0 to 65535 or unix:PATH (e.g. "
+				    "127.0.0.1:8080, :8080, [::1]:8080, "
+				    "unix:/run/poolserve.sock)", optarg);
+			strcpy(h->spec, optarg);
+			cfg->nhttp++;
+			break;
+		case OPT_CHMOD_SOCKET:
+			if (config_mode(optarg, &cfg->chmod_socket) == -1)
+				return config_error(err, errlen,
+				    "--chmod-socket: \"%s\" is not an octal "
+				    "mode in the range 000 to 777", optarg);
+			cfg->chmod_set = true;
+			break;
+		case OPT_REUSE_PORT:
+			cfg->reuse_port = true;
+			break;
+		case OPT_ALLOW_ROOT:
+			cfg->allow_root = true;
+			break;
+		case OPT_USER:
+		case OPT_GROUP:
+			dst = ch == OPT_USER ? cfg->user : cfg->group;
+			if (optarg[0] == '\0' || strlen(optarg) >= 64)
+				return config_error(err, errlen, "--%s: needs a "
+				    "name or number of 1 to 63 bytes",
+				    config_optname(ch));
+			strcpy(dst, optarg);
 			break;
 		case OPT_ACCESS_LOG:
 			if (optarg[0] == '\0' ||
@@ -463,6 +546,17 @@ config_file(struct config *cfg, const char *path, char *err, size_t errlen)
 	return CONFIG_OK;
 }
 
+static bool
+config_has_unix(const struct config *cfg)
+{
+	unsigned	 i;
+
+	for (i = 0; i < cfg->nhttp; i++)
+		if (cfg->http[i].addr.ss_family == AF_UNIX)
+			return true;
+	return false;
+}
+
 /*
  * The command line, after the --config file if one is named: the command
  * line overrides the file.
@@ -490,6 +584,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if ((r = config_getopt(cfg, argc, argv, err, errlen, false)) !=
 	    CONFIG_OK)
 		return r;
+	if (cfg->chmod_set && !config_has_unix(cfg))
+		return config_error(err, errlen, "--chmod-socket: needs an "
+		    "--http unix:PATH socket to apply to");
 	if (cfg->stats[0] != '\0' && !cfg->stats_allow_remote &&
 	    !config_is_loopback(&cfg->stats_addr))
 		return config_error(err, errlen, "--stats: %s is not a loopback "
@@ -512,7 +609,8 @@ void
 config_usage(FILE *fp)
 {
 	fputs(
-"usage: poolserve [-htV] [--http addr:port] [--processes n] [--threads n]\n"
+"usage: poolserve [-htV] [--http addr:port | unix:path ...] [--processes n]\n"
+"                 [--threads n] [--chmod-socket mode] [--reuse-port]\n"
 "                 [--listen n] [--queue n] [--keepalive-timeout s]\n"
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
@@ -523,9 +621,15 @@ config_usage(FILE *fp)
 "                 [--config file]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
+"                 [--user user] [--group group] [--allow-root]\n"
 "\n"
 "  --http addr:port         listen address (default 127.0.0.1:8080;\n"
-"                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6)\n"
+"                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6,\n"
+"                           unix:/path = unix socket); repeat for more\n"
+"                           sockets, at most 16\n"
+"  --chmod-socket mode      octal mode of unix: sockets, 000 to 777\n"
+"  --reuse-port             one SO_REUSEPORT socket per worker instead of\n"
+"                           one shared queue (TCP sockets only)\n"
 "  --processes n            worker processes, 1 to 256 (default 1)\n"
 "  --threads n              request threads per worker, 1 to 4096 (default 10)\n"
 "  --listen n               listen backlog, 1 to 65535 (default 128)\n"
@@ -566,6 +670,9 @@ config_usage(FILE *fp)
 "                           /metrics) from the master; loopback only unless\n"
 "                           --stats-allow-remote (default: off)\n"
 "  --stats-allow-remote     allow a --stats address other than loopback\n"
+"  --user user              run the workers as this user (name or uid)\n"
+"  --group group            and this group (default: the user's group)\n"
+"  --allow-root             let the workers run as root\n"
 "  -t, --check              check the options and exit\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n", fp);

@@ -8,6 +8,8 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -16,10 +18,21 @@
 #include "poolserve.h"
 
 #define LOG_LINE_MAX	8192
+#define LOG_REPORT_MS	1000	/* an access log error at most once a second */
 
 static int	access_fd = STDERR_FILENO;
 static bool	access_on = true;
 static char	access_path[1024];	/* "" unless a file */
+static const char *access_name = "standard error";
+
+/*
+ * Lines the access log could not take (disk full, I/O error, a closed
+ * pipe): counted, reported in the error log at most once a second per
+ * process and once more when writes succeed again.  Serving goes on.
+ */
+static _Atomic uint64_t	access_lost;		/* since writes last worked */
+static _Atomic uint64_t	access_report_ms;	/* monotonic, 0: never */
+static _Atomic bool	access_failing;
 
 /* Called once, before fork; the descriptor is shared by all workers. */
 int
@@ -28,13 +41,15 @@ log_open_access(const char *path, bool disabled)
 	access_on = !disabled;
 	if (disabled || path[0] == '\0')
 		access_fd = STDERR_FILENO;
-	else if (strcmp(path, "-") == 0)
+	else if (strcmp(path, "-") == 0) {
 		access_fd = STDOUT_FILENO;
-	else {
+		access_name = "standard output";
+	} else {
 		if ((access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0644)) == -1)
 			return -1;
 		snprintf(access_path, sizeof(access_path), "%s", path);
+		access_name = access_path;
 	}
 	return 0;
 }
@@ -61,7 +76,8 @@ log_reopen_access(void)
 	return 0;
 }
 
-static void
+/* Write all of buf: 0, or -1 with errno when the destination refused it. */
+static int
 log_write(int fd, const char *buf, size_t len)
 {
 	ssize_t	 n;
@@ -70,11 +86,25 @@ log_write(int fd, const char *buf, size_t len)
 		n = write(fd, buf, len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return;		/* nowhere left to report it */
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+static uint64_t
+log_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ISO-8601 local time with microseconds: 2026-11-23T12:00:00.123456 */
@@ -97,47 +127,49 @@ log_timestamp(char *buf, size_t len)
 	return n < len ? n : len - 1;
 }
 
-/* One line on standard error: "<time> poolserve[<pid>]: <message>". */
+/*
+ * One line on standard error: "<time> poolserve[<pid>]: <message>".  Some
+ * messages quote request data (a skipped request's path, a harakiri
+ * request's URI, libmicrohttpd's complaints): the message is escaped as
+ * log_escape() does, so that it stays one line whatever the client sent.
+ */
 void
 log_msg(const char *fmt, ...)
 {
-	char	 buf[LOG_LINE_MAX];
+	char	 msg[LOG_LINE_MAX / 2], buf[LOG_LINE_MAX];
 	size_t	 n;
-	int	 r;
 	va_list	 ap;
 
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
 	n = log_timestamp(buf, sizeof(buf));
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, " poolserve[%d]: ",
 	    (int)getpid());
-	va_start(ap, fmt);
-	r = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		r = 0;
-	n += (size_t)r;
-	if (n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
+	n += log_escape(buf + n, sizeof(buf) - n - 1, msg);
 	buf[n++] = '\n';
-	log_write(STDERR_FILENO, buf, n);
+	(void)log_write(STDERR_FILENO, buf, n);	/* nowhere to report it */
 }
 
-/* One line of application output on standard error, as the handler wrote it. */
+/*
+ * One line of application output on standard error, as the handler wrote
+ * it, escaped as log_msg() escapes.
+ */
 void
 log_app(const char *fmt, ...)
 {
-	char	 buf[LOG_LINE_MAX];
-	int	 n;
+	char	 msg[LOG_LINE_MAX / 2], buf[LOG_LINE_MAX];
+	size_t	 n;
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
+	n = log_escape(buf, sizeof(buf) - 1, msg);
 	buf[n++] = '\n';
-	log_write(STDERR_FILENO, buf, (size_t)n);
+	(void)log_write(STDERR_FILENO, buf, n);
 }
 
 /*
@@ -226,14 +258,46 @@ log_access_enabled(void)
 	return access_on;
 }
 
+/*
+ * An access line was not written: count it, and say so in the error log
+ * at most once a second (the first time at once).  Any thread.
+ */
+static void
+log_access_failed(int error)
+{
+	uint64_t	 lost, last, now;
+
+	lost = atomic_fetch_add(&access_lost, 1) + 1;
+	atomic_store(&access_failing, true);
+	now = log_now_ms();
+	last = atomic_load(&access_report_ms);
+	if (last != 0 && now - last < LOG_REPORT_MS)
+		return;
+	if (!atomic_compare_exchange_strong(&access_report_ms, &last, now))
+		return;			/* another thread reports it */
+	log_msg("access log %s: %s: %llu lines lost so far; serving goes on "
+	    "(reported at most once a second)", access_name, strerror(error),
+	    (unsigned long long)lost);
+}
+
 void
 log_access(const struct access_entry *e)
 {
-	char	 buf[LOG_LINE_MAX];
-	size_t	 n;
+	char		 buf[LOG_LINE_MAX];
+	size_t		 n;
+	uint64_t	 lost;
 
 	if (!access_on)
 		return;
 	n = log_format_access(buf, sizeof(buf), e);
-	log_write(access_fd, buf, n);
+	if (log_write(access_fd, buf, n) == -1) {
+		log_access_failed(errno);
+		return;
+	}
+	if (atomic_load_explicit(&access_failing, memory_order_relaxed) &&
+	    atomic_exchange(&access_failing, false)) {
+		lost = atomic_exchange(&access_lost, 0);
+		log_msg("access log %s: writing again; %llu lines were lost",
+		    access_name, (unsigned long long)lost);
+	}
 }

@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -15,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 
 #define RESPAWN_FAST_MS		1000	/* a death this soon counts as a crash */
 #define RESPAWN_GIVE_UP		5	/* crashes in a row before giving up */
+#define RESPAWN_MIN_LIFE_MS	100	/* one fork per slot per this, at most */
 #define STOP_WAIT_MS		10000	/* then SIGKILL */
 #define FDS_PER_WORKER_EXTRA	32	/* log, signalfd, epoll, eventfds... */
 
@@ -36,14 +41,46 @@ struct master_worker {
 	unsigned	 crashes;	/* quick deaths in a row */
 };
 
+/*
+ * A listen socket.  Shared: bound and listening once, every worker
+ * accepts on it.  Per worker (--reuse-port, TCP): this one is only bound,
+ * to hold the address; each worker slot listens on a SO_REUSEPORT socket
+ * of its own, kept by the master across respawns.
+ */
+struct master_sock {
+	int			 fd;
+	char			 name[300];	/* as bound */
+	bool			 per_worker;
+	bool			 unlink;	/* a unix: path we created */
+	struct sockaddr_storage	 addr;		/* as bound */
+	socklen_t		 addrlen;
+};
+
+/* --user/--group, resolved once, applied in each worker after fork. */
+struct master_identity {
+	bool			 drop;
+	uid_t			 uid;
+	gid_t			 gid;
+	gid_t			 groups[64];
+	int			 ngroups;
+};
+
 struct master {
 	struct config		*cfg;		/* new workers are forked with it */
 	int			 argc;
 	char			**argv;
 	struct stats		*stats;
-	int			 listen_fd;
+	struct master_sock	 socks[CONFIG_MAX_HTTP];
+	unsigned		 nsocks;
+	/*
+	 * What each worker slot listens on, (slots + 1) rows of nsocks: row
+	 * 0 the shared sockets, row i + 1 slot i's own (--reuse-port); -1
+	 * where there is none.  The stats thread reads it.
+	 */
+	_Atomic int		*fds;
+	struct master_identity	 id;
 	int			 stats_fd;	/* -1: no stats server */
-	char			 name[300];	/* the listen socket, as bound */
+	char			 name[1024];	/* the listen sockets, joined */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
 	unsigned		 nworkers;	/* slots in use: 0..n-1 */
@@ -58,7 +95,10 @@ master_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char	 host[INET6_ADDRSTRLEN];
 
-	if (ss->ss_family == AF_INET6) {
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(buf, len, "unix:%s",
+		    ((const struct sockaddr_un *)ss)->sun_path);
+	} else if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
@@ -143,21 +183,66 @@ master_check_limits(const struct config *cfg)
 	return 0;
 }
 
-/* Bind and listen once; the workers inherit the socket. */
+/*
+ * A unix: path that exists: a socket nobody listens on any more (a
+ * previous run killed) is removed; anything else is an error.
+ */
 static int
-master_listen(const struct sockaddr_storage *addr, socklen_t addrlen,
-    const char *spec, unsigned backlog, char *name, size_t namelen)
+master_unix_stale(const struct sockaddr_storage *addr, socklen_t addrlen,
+    const char *spec)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	int			 fd, one = 1;
+	const char	*path = ((const struct sockaddr_un *)addr)->sun_path;
+	struct stat	 st;
+	int		 fd, r;
 
-	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = connect(fd, (const struct sockaddr *)addr, addrlen);
+	close(fd);
+	if (r == 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (errno != ECONNREFUSED)
+		return -1;
+	if (unlink(path) == -1)
+		return -1;
+	log_msg("removed the stale socket %s", spec);
+	return 0;
+}
+
+/*
+ * A socket bound to addr; listening with backlog unless backlog is 0
+ * (--reuse-port's address holder).  -1 after printing why.
+ */
+static int
+master_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
+    const char *spec, unsigned backlog, bool reuse_port)
+{
+	int	 fd, one = 1;
+
+	if (addr->ss_family == AF_UNIX &&
+	    master_unix_stale(addr, addrlen, spec) == -1) {
+		fprintf(stderr, "poolserve: cannot listen on %s: %s\n", spec,
+		    strerror(errno));
+		return -1;
+	}
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		fprintf(stderr, "poolserve: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	if ((addr->ss_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEADDR, &one, sizeof(one)) == -1) ||
+	    (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1) ||
 	    (addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1)) {
 		fprintf(stderr, "poolserve: setsockopt: %s\n", strerror(errno));
@@ -170,25 +255,149 @@ master_listen(const struct sockaddr_storage *addr, socklen_t addrlen,
 		close(fd);
 		return -1;
 	}
-	if (listen(fd, (int)backlog) == -1) {
+	if (backlog != 0 && listen(fd, (int)backlog) == -1) {
 		fprintf(stderr, "poolserve: listen on %s: %s\n", spec,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		master_addr_string(&ss, name, namelen);
-	else
-		snprintf(name, namelen, "%s", spec);
 	return fd;
+}
+
+/* Bind one --http socket (and chmod a unix: one).  0 or -1. */
+static int
+master_listen(struct master_sock *ms, const struct config_http *h,
+    const struct config *cfg)
+{
+	ms->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
+	ms->fd = master_socket(&h->addr, h->addrlen, h->spec,
+	    ms->per_worker ? 0 : cfg->listen_backlog, ms->per_worker);
+	if (ms->fd == -1)
+		return -1;
+	ms->unlink = h->addr.ss_family == AF_UNIX;
+	if (ms->unlink && cfg->chmod_set &&
+	    chmod(((const struct sockaddr_un *)&h->addr)->sun_path,
+	    cfg->chmod_socket) == -1) {
+		fprintf(stderr, "poolserve: --chmod-socket %03o %s: %s\n",
+		    cfg->chmod_socket, h->spec, strerror(errno));
+		return -1;
+	}
+	ms->addrlen = sizeof(ms->addr);
+	if (getsockname(ms->fd, (struct sockaddr *)&ms->addr,
+	    &ms->addrlen) == -1) {
+		ms->addr = h->addr;
+		ms->addrlen = h->addrlen;
+	}
+	if (ms->unlink)		/* getsockname may not give the path back */
+		snprintf(ms->name, sizeof(ms->name), "%s", h->spec);
+	else
+		master_addr_string(&ms->addr, ms->name, sizeof(ms->name));
+	return 0;
+}
+
+/*
+ * The sockets worker slot i listens on, in out[]: the shared ones and,
+ * with --reuse-port, its own, made the first time the slot starts and
+ * kept while the slot exists, so that a respawn keeps its queue.
+ */
+static int
+master_worker_fds(struct master *m, unsigned i, int *out)
+{
+	struct master_sock	*ms;
+	unsigned		 j;
+	int			 fd;
+
+	for (j = 0; j < m->nsocks; j++) {
+		ms = &m->socks[j];
+		if (!ms->per_worker) {
+			out[j] = ms->fd;
+			continue;
+		}
+		if ((fd = atomic_load(&m->fds[(i + 1) * m->nsocks + j])) ==
+		    -1) {
+			fd = master_socket(&ms->addr, ms->addrlen, ms->name,
+			    m->cfg->listen_backlog, true);
+			if (fd == -1) {
+				log_msg("worker %u: cannot listen on %s", i + 1,
+				    ms->name);
+				return -1;
+			}
+			atomic_store(&m->fds[(i + 1) * m->nsocks + j], fd);
+		}
+		out[j] = fd;
+	}
+	return 0;
+}
+
+/* SIGTTOU: a slot that goes away closes its own sockets. */
+static void
+master_close_worker_fds(struct master *m, unsigned i)
+{
+	unsigned	 j;
+	int		 fd;
+
+	for (j = 0; j < m->nsocks; j++)
+		if ((fd = atomic_exchange(&m->fds[(i + 1) * m->nsocks + j],
+		    -1)) != -1)
+			close(fd);
+}
+
+/*
+ * In a new worker: give up root for --user/--group before anything else.
+ * The parent-death signal is set after this (a credential change clears
+ * it).
+ */
+static int
+master_drop_privileges(const struct master_identity *id)
+{
+	if (!id->drop)
+		return 0;
+	if (setgroups((size_t)id->ngroups, id->groups) == -1 ||
+	    setgid(id->gid) == -1 || setuid(id->uid) == -1) {
+		log_msg("cannot change to uid %u gid %u: %s",
+		    (unsigned)id->uid, (unsigned)id->gid, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		log_msg("could change back to root after dropping privileges");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * In a new worker: close the sockets that are not its own (the other
+ * slots' and the address holders), so that a slot's socket closes when
+ * that slot goes away.
+ */
+static void
+master_child_close(const struct master *m, const int *mine)
+{
+	unsigned	 k, j, total = (m->slots + 1) * m->nsocks;
+	int		 fd;
+
+	for (k = 0; k < total; k++) {
+		if ((fd = atomic_load(&m->fds[k])) == -1)
+			continue;
+		for (j = 0; j < m->nsocks && mine[j] != fd; j++)
+			;
+		if (j == m->nsocks)
+			close(fd);
+	}
+	for (j = 0; j < m->nsocks; j++)
+		if (m->socks[j].per_worker)
+			close(m->socks[j].fd);
 }
 
 static int
 master_spawn(struct master *m, unsigned i)
 {
 	struct master_worker	*mw = &m->workers[i];
+	int			 fds[CONFIG_MAX_HTTP];
 	pid_t			 pid;
 
+	if (master_worker_fds(m, i, fds) == -1)
+		return -1;
 	if ((pid = fork()) == -1) {
 		log_msg("cannot fork worker %u: %s", i + 1, strerror(errno));
 		return -1;
@@ -196,7 +405,10 @@ master_spawn(struct master *m, unsigned i)
 	if (pid == 0) {
 		if (m->stats_fd != -1)
 			close(m->stats_fd);
-		worker_main(m->cfg, m->stats, m->listen_fd, i + 1);
+		master_child_close(m, fds);
+		if (master_drop_privileges(&m->id) == -1)
+			_exit(1);
+		worker_main(m->cfg, m->stats, fds, m->nsocks, i + 1);
 	}
 	atomic_store(&m->stats->workers[i].pid, pid);
 	atomic_store(&m->stats->workers[i].alive, true);
@@ -296,6 +508,7 @@ master_resize(struct master *m, int sig)
 	mw->pid = 0;
 	mw->respawn_at = 0;
 	m->nworkers--;
+	master_close_worker_fds(m, m->nworkers);
 	atomic_store(&m->stats->workers[m->nworkers].alive, false);
 	atomic_store(&m->stats->processes, m->nworkers);
 	log_msg("SIGTTOU: %u workers", m->nworkers);
@@ -320,7 +533,11 @@ master_reread(struct master *m)
 		log_msg("SIGHUP: %s; keeping the running configuration", err);
 		return;
 	}
-	if (strcmp(next.http, cur->http) != 0 ||
+	if (next.nhttp != cur->nhttp || memcmp(next.http, cur->http,
+	    sizeof(next.http)) != 0 || next.reuse_port != cur->reuse_port ||
+	    next.chmod_socket != cur->chmod_socket ||
+	    strcmp(next.user, cur->user) != 0 ||
+	    strcmp(next.group, cur->group) != 0 ||
 	    next.listen_backlog != cur->listen_backlog ||
 	    next.processes != cur->processes || next.threads != cur->threads ||
 	    strcmp(next.stats, cur->stats) != 0 ||
@@ -328,12 +545,19 @@ master_reread(struct master *m)
 	    strcmp(next.chdir, cur->chdir) != 0 ||
 	    strcmp(next.access_log, cur->access_log) != 0 ||
 	    next.disable_logging != cur->disable_logging)
-		log_msg("SIGHUP: http, listen, processes, threads, stats, "
-		    "pidfile, chdir and the access log change only with a "
-		    "restart; the other options apply to the new workers");
+		log_msg("SIGHUP: http, reuse-port, chmod-socket, listen, "
+		    "processes, threads, user, group, stats, pidfile, chdir and "
+		    "the access log change only with a restart; the other "
+		    "options apply to the new workers");
 	memcpy(next.http, cur->http, sizeof(next.http));
-	next.addr = cur->addr;
-	next.addrlen = cur->addrlen;
+	next.nhttp = cur->nhttp;
+	next.http_from = cur->http_from;
+	next.reuse_port = cur->reuse_port;
+	next.chmod_socket = cur->chmod_socket;
+	next.chmod_set = cur->chmod_set;
+	memcpy(next.user, cur->user, sizeof(next.user));
+	memcpy(next.group, cur->group, sizeof(next.group));
+	next.allow_root = cur->allow_root;
 	next.listen_backlog = cur->listen_backlog;
 	next.processes = cur->processes;
 	next.threads = cur->threads;
@@ -427,6 +651,10 @@ master_reap(struct master *m)
 		/* back off: 0, 100, 200, 400, 800 ms after quick deaths */
 		mw->respawn_at = now + (mw->crashes == 0 ? 0 :
 		    100U << (mw->crashes - 1));
+		/* a retired worker is replaced at most RESPAWN_MIN_LIFE_MS
+		 * after its start, so a tiny --max-requests cannot spin */
+		if (mw->respawn_at < mw->started_ms + RESPAWN_MIN_LIFE_MS)
+			mw->respawn_at = mw->started_ms + RESPAWN_MIN_LIFE_MS;
 		atomic_fetch_add(&m->stats->workers[i].respawns, 1);
 	}
 	return 0;
@@ -470,21 +698,52 @@ master_tick(struct master *m)
 {
 	struct stats_listen	 l;
 	uint64_t		 now = pool_now_ms();
+	unsigned		 k, total = (m->slots + 1) * m->nsocks;
+	int			 fd;
 
 	if (now - m->last_tick < 1000)
 		return;
 	m->last_tick = now;
-	if (stats_listen_info(m->listen_fd, &l) == -1 || l.queue <= l.queue_max)
-		return;
-	atomic_fetch_add(&m->stats->listen_full, 1);
-	log_msg("*** listen queue of socket \"%s\" full !!! (%u/%u) ***",
-	    m->name, l.queue, l.queue_max);
+	for (k = 0; k < total; k++) {
+		if ((fd = atomic_load(&m->fds[k])) == -1 ||
+		    stats_listen_info(fd, &l) == -1 || l.queue <= l.queue_max)
+			continue;
+		atomic_fetch_add(&m->stats->listen_full, 1);
+		if (k < m->nsocks)
+			log_msg("*** listen queue of socket \"%s\" full !!! "
+			    "(%u/%u) ***", m->socks[k].name, l.queue,
+			    l.queue_max);
+		else
+			log_msg("*** listen queue of socket \"%s\" (worker "
+			    "%u) full !!! (%u/%u) ***",
+			    m->socks[k % m->nsocks].name, k / m->nsocks,
+			    l.queue, l.queue_max);
+	}
+}
+
+/* Close every listen socket; remove the unix: paths we created. */
+static void
+master_close_sockets(struct master *m)
+{
+	unsigned	 k, total = (m->slots + 1) * m->nsocks;
+	int		 fd;
+
+	for (k = 0; k < total; k++)
+		if ((fd = atomic_exchange(&m->fds[k], -1)) != -1)
+			close(fd);
+	for (k = 0; k < m->nsocks; k++) {
+		if (m->socks[k].per_worker && m->socks[k].fd != -1)
+			close(m->socks[k].fd);
+		m->socks[k].fd = -1;
+		if (m->socks[k].unlink)
+			(void)unlink(m->socks[k].name + 5);	/* "unix:" */
+	}
 }
 
 /*
  * Stop every worker and wait for them: SIGTERM lets them finish within
  * --shutdown-timeout, SIGINT stops them at once; SIGKILL after that.
- * The master's copy of the listen socket is closed first, so that new
+ * The master's copies of the listen sockets are closed first, so that new
  * clients are refused rather than left waiting.
  */
 static void
@@ -498,10 +757,7 @@ master_stop(struct master *m, int sig)
 	bool		 killed = false;
 
 	m->stopping = true;
-	if (m->listen_fd != -1) {
-		close(m->listen_fd);
-		m->listen_fd = -1;
-	}
+	master_close_sockets(m);
 	master_kill_all(m, sig);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -516,50 +772,165 @@ master_stop(struct master *m, int sig)
 		}
 		(void)sigtimedwait(&set, NULL, &ts);
 	}
+	/* master_run returns next; only this thread reads these */
+	free(m->workers);
+	m->workers = NULL;
+	m->nworkers = 0;
+	free(m->retiring);
+	m->retiring = NULL;
+	m->nretiring = 0;
 }
 
 /*
  * Socket activation: when systemd (or systemd-socket-activate) passed
- * listening sockets (LISTEN_PID is ours, LISTEN_FDS >= 1), use the first,
- * descriptor 3, instead of binding --http.  -1 when none was passed.
+ * listening sockets (LISTEN_PID is ours, LISTEN_FDS >= 1, descriptors 3
+ * on), use them instead of binding --http.  The number of sockets, 0 when
+ * none was passed, -1 on error.
  */
 static int
-master_activated(char *name, size_t namelen)
+master_activated(struct master *m)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	unsigned long long	 pid, n;
-	int			 fd = 3, on = 0, flags;
-	socklen_t		 olen = sizeof(on);
+	struct master_sock	*ms;
+	unsigned long long	 pid, n, k;
+	int			 fd, on, flags;
+	socklen_t		 olen;
 
 	if (config_number(getenv("LISTEN_PID"), 1, 4194304, &pid) == -1 ||
 	    (pid_t)pid != getpid() ||
 	    config_number(getenv("LISTEN_FDS"), 1, 1024, &n) == -1)
-		return -1;
+		return 0;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == -1 ||
-	    !on) {
-		fprintf(stderr, "poolserve: socket activation: descriptor 3 is "
-		    "not a listening socket\n");
-		return -2;
-	}
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-		fprintf(stderr, "poolserve: socket activation: %s\n",
-		    strerror(errno));
-		return -2;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		master_addr_string(&ss, name, namelen);
-	else
-		snprintf(name, namelen, "fd 3");
-	if (n > 1)
+	if (n > CONFIG_MAX_HTTP) {
 		fprintf(stderr, "poolserve: socket activation passed %llu "
-		    "sockets; using the first\n", n);
-	return fd;
+		    "sockets; at most %d\n", n, CONFIG_MAX_HTTP);
+		return -1;
+	}
+	for (k = 0; k < n; k++) {
+		fd = 3 + (int)k;
+		ms = &m->socks[k];
+		on = 0;
+		olen = sizeof(on);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) ==
+		    -1 || !on) {
+			fprintf(stderr, "poolserve: socket activation: "
+			    "descriptor %d is not a listening socket\n", fd);
+			return -1;
+		}
+		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			fprintf(stderr, "poolserve: socket activation: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		ms->fd = fd;
+		ms->addrlen = sizeof(ms->addr);
+		if (getsockname(fd, (struct sockaddr *)&ms->addr,
+		    &ms->addrlen) == 0)
+			master_addr_string(&ms->addr, ms->name,
+			    sizeof(ms->name));
+		else
+			snprintf(ms->name, sizeof(ms->name), "fd %d", fd);
+	}
+	return (int)n;
+}
+
+/*
+ * --user/--group: who the workers become.  As root without --user the
+ * workers would run as root: refused unless --allow-root.  Not root,
+ * --user and --group can only name who we already are (nginx warns and
+ * ignores them; so do we).  0, or -1 after printing one line.
+ */
+static int
+master_identity(const struct config *cfg, struct master_identity *id)
+{
+	unsigned long long	 n;
+	struct passwd		*pw = NULL;
+	struct group		*gr;
+
+	memset(id, 0, sizeof(*id));
+	id->uid = geteuid();
+	id->gid = getegid();
+	if (cfg->user[0] != '\0') {
+		if ((pw = getpwnam(cfg->user)) != NULL) {
+			id->uid = pw->pw_uid;
+			id->gid = pw->pw_gid;
+		} else if (config_number(cfg->user, 0, 4294967294ULL, &n) ==
+		    0) {
+			id->uid = (uid_t)n;
+			if ((pw = getpwuid(id->uid)) != NULL)
+				id->gid = pw->pw_gid;
+		} else {
+			fprintf(stderr, "poolserve: --user %s: no such user\n",
+			    cfg->user);
+			return -1;
+		}
+	}
+	if (cfg->group[0] != '\0') {
+		if ((gr = getgrnam(cfg->group)) != NULL)
+			id->gid = gr->gr_gid;
+		else if (config_number(cfg->group, 0, 4294967294ULL, &n) == 0)
+			id->gid = (gid_t)n;
+		else {
+			fprintf(stderr, "poolserve: --group %s: no such group\n",
+			    cfg->group);
+			return -1;
+		}
+	}
+	if (geteuid() != 0) {
+		if (id->uid != geteuid() || id->gid != getegid())
+			fprintf(stderr, "poolserve: warning: --user and --group "
+			    "need root; ignored\n");
+		return 0;
+	}
+	if (cfg->user[0] == '\0' && cfg->group[0] == '\0')
+		return 0;
+	if (id->uid == 0 && !cfg->allow_root) {
+		fprintf(stderr, "poolserve: --user %s: that is root; add "
+		    "--allow-root to run the workers as root\n", cfg->user);
+		return -1;
+	}
+	id->ngroups = 0;
+	if (pw != NULL) {
+		id->ngroups = (int)(sizeof(id->groups) / sizeof(id->groups[0]));
+		if (getgrouplist(pw->pw_name, id->gid, id->groups,
+		    &id->ngroups) == -1)
+			id->ngroups = 0;	/* too many: the main one */
+	}
+	if (id->ngroups == 0) {
+		id->groups[0] = id->gid;
+		id->ngroups = 1;
+	}
+	id->drop = true;
+	return 0;
+}
+
+/* The access log belongs to the workers' user, so that they can reopen it. */
+static void
+master_chown_log(const struct master *m)
+{
+	const char	*path = m->cfg->access_log;
+
+	if (!m->id.drop || path[0] == '\0' || strcmp(path, "-") == 0 ||
+	    m->cfg->disable_logging)
+		return;
+	if (chown(path, m->id.uid, m->id.gid) == -1)
+		log_msg("--access-log %s: chown: %s", path, strerror(errno));
+}
+
+static void
+master_stats_name(int fd, const char *spec, char *name, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    ss.ss_family != AF_UNIX)
+		master_addr_string(&ss, name, len);
+	else
+		snprintf(name, len, "%s", spec);
 }
 
 static int
@@ -585,9 +956,9 @@ master_run(struct config *cfg, int argc, char **argv)
 	sigset_t		 set;
 	char			 stats_name[300], desc[256];
 	unsigned		 i;
+	size_t			 len;
 	long			 wait_ms;
-	int			 sig;
-	bool			 activated = false;
+	int			 sig, nact;
 
 	if (cfg->chdir[0] != '\0' && chdir(cfg->chdir) == -1) {
 		fprintf(stderr, "poolserve: --chdir %s: %s\n", cfg->chdir,
@@ -596,10 +967,15 @@ master_run(struct config *cfg, int argc, char **argv)
 	}
 	if (master_check_limits(cfg) == -1)
 		return 1;
+	memset(&m, 0, sizeof(m));
+	if (master_identity(cfg, &m.id) == -1)
+		return EX_BADOPT;
 	config_describe(cfg, desc, sizeof(desc));
 	if (cfg->check) {
-		printf("poolserve: configuration ok: %s on %s\n", desc,
-		    cfg->http);
+		printf("poolserve: configuration ok: %s on", desc);
+		for (i = 0; i < cfg->nhttp; i++)
+			printf("%s %s", i == 0 ? "" : ",", cfg->http[i].spec);
+		printf("\n");
 		return 0;
 	}
 	if (log_open_access(cfg->access_log, cfg->disable_logging) == -1) {
@@ -608,30 +984,55 @@ master_run(struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 
-	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	master_chown_log(&m);
 	m.argc = argc;
 	m.argv = argv;
 	m.stats_fd = -1;
-	if ((m.listen_fd = master_activated(m.name, sizeof(m.name))) == -2)
+	if ((nact = master_activated(&m)) == -1)
 		return 1;
-	if (m.listen_fd >= 0)
-		activated = true;
-	else if ((m.listen_fd = master_listen(&cfg->addr, cfg->addrlen,
-	    cfg->http, cfg->listen_backlog, m.name, sizeof(m.name))) == -1)
-		return 1;
-	if (cfg->stats[0] != '\0' && (m.stats_fd = master_listen(
-	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, stats_name,
-	    sizeof(stats_name))) == -1)
-		return 1;
-	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1)
-		return 1;
+	if (nact > 0) {
+		m.nsocks = (unsigned)nact;
+		if (cfg->reuse_port)
+			fprintf(stderr, "poolserve: socket activation: "
+			    "--reuse-port ignored\n");
+	} else
+		for (; m.nsocks < cfg->nhttp; m.nsocks++)
+			if (master_listen(&m.socks[m.nsocks],
+			    &cfg->http[m.nsocks], cfg) == -1) {
+				master_close_sockets(&m);
+				return 1;
+			}
+	for (i = 0, len = 0; i < m.nsocks && len < sizeof(m.name); i++)
+		len += (size_t)snprintf(m.name + len, sizeof(m.name) - len,
+		    "%s%s", i == 0 ? "" : ", ", m.socks[i].name);
 	/* room for SIGTTIN: twice --processes, at least 8 more, at most 256 */
 	m.slots = cfg->processes * 2 > cfg->processes + 8 ?
 	    cfg->processes * 2 : cfg->processes + 8;
 	if (m.slots > 256)
 		m.slots = cfg->processes > 256 ? cfg->processes : 256;
 	m.nworkers = cfg->processes;
+	if ((m.fds = malloc((m.slots + 1) * m.nsocks * sizeof(*m.fds))) ==
+	    NULL) {
+		fprintf(stderr, "poolserve: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < (m.slots + 1) * m.nsocks; i++)
+		atomic_init(&m.fds[i], i < m.nsocks &&
+		    !m.socks[i].per_worker ? m.socks[i].fd : -1);
+	if (cfg->stats[0] != '\0' && (m.stats_fd = master_socket(
+	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, false)) ==
+	    -1) {
+		master_close_sockets(&m);
+		return 1;
+	}
+	if (cfg->stats[0] != '\0')
+		master_stats_name(m.stats_fd, cfg->stats, stats_name,
+		    sizeof(stats_name));
+	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1) {
+		master_close_sockets(&m);
+		return 1;
+	}
 	if ((m.stats = stats_create(m.slots, cfg->processes, cfg->threads)) ==
 	    NULL || (m.workers = calloc(m.slots, sizeof(*m.workers))) == NULL) {
 		fprintf(stderr, "poolserve: out of memory\n");
@@ -649,9 +1050,14 @@ master_run(struct config *cfg, int argc, char **argv)
 	sigaddset(&set, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
-	log_msg("poolserve %s (libmicrohttpd %s) listening on %s%s: %s",
+	log_msg("poolserve %s (libmicrohttpd %s) listening on %s%s%s: %s",
 	    PACKAGE_VERSION, MHD_get_version(), m.name,
-	    activated ? " (socket activation)" : "", desc);
+	    nact > 0 ? " (socket activation)" : "",
+	    cfg->reuse_port && nact == 0 ? " (one socket per worker)" : "",
+	    desc);
+	if (m.id.drop)
+		log_msg("workers run as uid %u gid %u", (unsigned)m.id.uid,
+		    (unsigned)m.id.gid);
 	for (i = 0; i < cfg->processes; i++)
 		if (master_spawn(&m, i) == -1) {
 			master_stop(&m, SIGTERM);
@@ -659,8 +1065,8 @@ master_run(struct config *cfg, int argc, char **argv)
 		}
 	/* After the first fork: the workers never hold the stats thread. */
 	if (m.stats_fd != -1) {
-		if (stats_serve(m.stats, cfg, m.stats_fd, m.listen_fd,
-		    m.name) == -1) {
+		if (stats_serve(m.stats, cfg, m.stats_fd, m.fds,
+		    (m.slots + 1) * m.nsocks, m.name) == -1) {
 			log_msg("cannot start the stats server on %s: %s",
 			    stats_name, strerror(errno));
 			master_stop(&m, SIGTERM);
@@ -696,6 +1102,7 @@ master_run(struct config *cfg, int argc, char **argv)
 			if (log_reopen_access() == -1)
 				log_msg("SIGUSR1: reopening the access log: %s",
 				    strerror(errno));
+			master_chown_log(&m);
 			master_kill_all(&m, SIGUSR1);
 			break;
 		case SIGTERM:

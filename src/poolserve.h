@@ -19,10 +19,24 @@
 #define NAME_MAX_THREAD	16	/* pthread names: 15 chars + NUL */
 
 /* config.c */
-struct config {
-	char			 http[256];	/* --http as given */
+#define CONFIG_MAX_HTTP	16		/* --http sockets */
+
+struct config_http {
+	char			 spec[256];	/* --http as given */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+};
+
+struct config {
+	struct config_http	 http[CONFIG_MAX_HTTP];
+	unsigned		 nhttp;
+	int			 http_from;	/* 0 default, 1 file, 2 argv */
+	unsigned		 chmod_socket;	/* mode of unix: sockets */
+	bool			 chmod_set;
+	bool			 reuse_port;
+	char			 user[64];	/* "" = stay who we are */
+	char			 group[64];
+	bool			 allow_root;
 	unsigned		 processes;
 	unsigned		 threads;
 	unsigned		 listen_backlog;
@@ -178,8 +192,8 @@ void		 stats_json(struct buf *, struct stats *, const struct config *,
 		    const struct stats_listen *);
 void		 stats_metrics(struct buf *, struct stats *,
 		    const struct stats_listen *);
-int		 stats_serve(struct stats *, const struct config *, int, int,
-		    const char *);
+int		 stats_serve(struct stats *, const struct config *, int,
+		    _Atomic int *, unsigned, const char *);
 void		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 buf_json_string(struct buf *, const char *);
@@ -286,8 +300,8 @@ const char	*request_path(const struct request *);
 const char	*request_arg(const struct request *, const char *);
 const char	*request_body(const struct request *, size_t *);
 uint64_t	 worker_lab_next(void);
-int		 worker_main(const struct config *, struct stats *, int,
-		    unsigned);
+int		 worker_main(const struct config *, struct stats *,
+		    const int *, unsigned, unsigned);
 
 /* master.c */
 int		 master_run(struct config *, int, char **);

@@ -422,9 +422,28 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 struct stats_server {
 	struct stats		*st;
 	const struct config	*cfg;
-	int			 listen_fd;
+	_Atomic int		*listen_fds;	/* -1: none */
+	unsigned		 nlisten;
 	const char		*listen_name;
 };
+
+/* The TCP listen sockets' queues, summed (unix: sockets do not tell). */
+static void
+stats_listen_sum(const struct stats_server *s, struct stats_listen *l)
+{
+	struct stats_listen	 one;
+	unsigned		 i;
+	int			 fd;
+
+	l->name = s->listen_name;
+	l->queue = l->queue_max = 0;
+	for (i = 0; i < s->nlisten; i++)
+		if ((fd = atomic_load(&s->listen_fds[i])) != -1 &&
+		    stats_listen_info(fd, &one) == 0) {
+			l->queue += one.queue;
+			l->queue_max += one.queue_max;
+		}
+}
 
 static enum MHD_Result
 stats_answer(struct MHD_Connection *c, unsigned status, const char *type,
@@ -465,9 +484,7 @@ stats_access(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	l.name = s->listen_name;
-	l.queue = l.queue_max = 0;
-	(void)stats_listen_info(s->listen_fd, &l);
+	stats_listen_sum(s, &l);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		buf_printf(&b, "method not allowed\n");
 		return b.failed ? MHD_NO : stats_answer(c, 405,
@@ -490,18 +507,20 @@ stats_access(void *cls, struct MHD_Connection *c, const char *url,
 
 /*
  * Start the stats server on the bound socket stats_fd, in a thread of the
- * master's own; http_fd and name are the HTTP listen socket it reports on.
+ * master's own; fds (n of them, -1 for none, kept up to date by the
+ * master) and name are the HTTP listen sockets it reports on.
  * 0, or -1 with errno.
  */
 int
 stats_serve(struct stats *st, const struct config *cfg, int stats_fd,
-    int http_fd, const char *name)
+    _Atomic int *fds, unsigned n, const char *name)
 {
 	static struct stats_server	 s;
 
 	s.st = st;
 	s.cfg = cfg;
-	s.listen_fd = http_fd;
+	s.listen_fds = fds;
+	s.nlisten = n;
 	s.listen_name = name;
 	if (MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
 	    0, NULL, NULL, stats_access, &s,

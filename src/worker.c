@@ -19,6 +19,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -80,6 +81,7 @@ struct conn {
 	struct worker		*w;
 	int			 fd;
 	char			 peer[INET6_ADDRSTRLEN];
+	uint64_t		 served;	/* responses completed */
 };
 
 struct worker {
@@ -98,7 +100,8 @@ struct worker {
 	unsigned		 unfinished;	/* requests begun, not yet sent */
 	struct MHD_Daemon	*mhd;
 	struct pool		 pool;
-	int			 listen_fd;
+	int			 listen_fds[CONFIG_MAX_HTTP];
+	unsigned		 nlisten;	/* 0 once retiring */
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
 	struct conn		*conns;		/* main thread only */
@@ -559,7 +562,8 @@ worker_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
 	struct worker	*w = cls;
 	struct request	*r = *req_cls;
 
-	(void)toe;
+	if (r != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		r->conn->served++;
 	if (r != NULL && r->counted) {
 		r->counted = false;
 		w->unfinished--;
@@ -621,6 +625,8 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->
 			    sin6_addr, c->peer, sizeof(c->peer));
+		else if (sa->sa_family == AF_UNIX)
+			strcpy(c->peer, "unix:");	/* as nginx logs it */
 	}
 	c->mhd = mhd;
 	if ((c->next = w->conns) != NULL)
@@ -640,6 +646,11 @@ worker_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	/* Our handler closes on purpose (client gone) and logs that itself. */
 	if (strncmp(buf, "Application reported internal error", 35) == 0)
+		return;
+	/* TCP options on a unix: socket's connection: nothing is wrong. */
+	if ((strncmp(buf, "Setting TCP_", 12) == 0 &&
+	    strstr(buf, strerror(EOPNOTSUPP)) != NULL) ||
+	    strncmp(buf, "Failed to push the data from buffers", 36) == 0)
 		return;
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -691,7 +702,7 @@ worker_accept_error(struct worker *w, int error)
  * request parsed during that one system call can make it one too many.
  */
 static void
-worker_accept(struct worker *w)
+worker_accept(struct worker *w, int lfd)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -699,7 +710,7 @@ worker_accept(struct worker *w)
 
 	for (n = 0; n < 64 && pool_gate(&w->pool, &timeout); n++) {
 		len = sizeof(ss);
-		fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			switch (errno) {
@@ -732,6 +743,17 @@ worker_accept(struct worker *w)
 	}
 }
 
+static bool
+worker_is_listen(const struct worker *w, int fd)
+{
+	unsigned	 i;
+
+	for (i = 0; i < w->nlisten; i++)
+		if (w->listen_fds[i] == fd)
+			return true;
+	return false;
+}
+
 /*
  * Stop taking connections and drain: the requests already accepted run to
  * their end (answered with Connection: close), then the worker exits; or
@@ -743,15 +765,20 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 {
 	struct pool_counts	 c;
 	struct conn		*conn;
+	unsigned		 i;
+	int			 unread;
 
 	if (atomic_load(&w->retiring))
 		return;
 	atomic_store(&w->retiring, true);
 	w->retire_deadline = pool_now_ms() + w->cfg->shutdown_timeout * 1000ULL;
-	if (listening)
-		(void)epoll_ctl(ep, EPOLL_CTL_DEL, w->listen_fd, NULL);
-	close(w->listen_fd);
-	w->listen_fd = -1;
+	for (i = 0; i < w->nlisten; i++) {
+		if (listening)
+			(void)epoll_ctl(ep, EPOLL_CTL_DEL, w->listen_fds[i],
+			    NULL);
+		close(w->listen_fds[i]);
+	}
+	w->nlisten = 0;
 	pthread_mutex_lock(&w->pool.lock);
 	w->pool.pub = NULL;	/* the slot is a new worker's now */
 	pthread_mutex_unlock(&w->pool.lock);
@@ -759,14 +786,22 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 	log_msg("worker %u: %s: retiring, %u requests running, %u waiting, "
 	    "%u connections", w->no, why, c.running, c.waiting, c.conns);
 	/*
-	 * Idle keep-alive connections: libmicrohttpd closes them within a
-	 * second (it has no call to close one now); a request that still
-	 * comes on one is answered with Connection: close.
+	 * Idle keep-alive connections (a request served, nothing of the
+	 * next one received) are shut down now: libmicrohttpd sees the end
+	 * of stream and closes them on this round.  The others without a
+	 * request yet (new ones, a request arriving) get a second to send
+	 * it, and are answered with Connection: close.
 	 */
-	for (conn = w->conns; conn != NULL; conn = conn->next)
-		if (!conn->req.counted)
-			MHD_set_connection_option(conn->mhd,
-			    MHD_CONNECTION_OPTION_TIMEOUT, 1U);
+	for (conn = w->conns; conn != NULL; conn = conn->next) {
+		if (conn->req.counted)
+			continue;
+		if (conn->served > 0 && conn->fd != -1 &&
+		    ioctl(conn->fd, FIONREAD, &unread) == 0 && unread == 0 &&
+		    shutdown(conn->fd, SHUT_RDWR) == 0)
+			continue;
+		MHD_set_connection_option(conn->mhd,
+		    MHD_CONNECTION_OPTION_TIMEOUT, 1U);
+	}
 }
 
 /*
@@ -843,6 +878,7 @@ worker_loop(struct worker *w)
 	struct signalfd_siginfo		 si;
 	MHD_UNSIGNED_LONG_LONG		 mt;
 	uint64_t			 drain, now;
+	unsigned			 j;
 	int				 ep, n, i, timeout, open;
 	bool				 listening = false;
 
@@ -876,12 +912,13 @@ worker_loop(struct worker *w)
 		if (!open && now < w->accept_pause_until)
 			timeout = (int)(w->accept_pause_until - now);
 		if (open != listening) {
-			if (worker_epoll_set(ep, open ? EPOLL_CTL_ADD :
-			    EPOLL_CTL_DEL, w->listen_fd) == -1) {
-				log_msg("worker %u: epoll: %s", w->no,
-				    strerror(errno));
-				return -1;
-			}
+			for (j = 0; j < w->nlisten; j++)
+				if (worker_epoll_set(ep, open ? EPOLL_CTL_ADD :
+				    EPOLL_CTL_DEL, w->listen_fds[j]) == -1) {
+					log_msg("worker %u: epoll: %s", w->no,
+					    strerror(errno));
+					return -1;
+				}
 			listening = open;
 		}
 		if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
@@ -929,9 +966,9 @@ wait:
 				    -1 && errno != EAGAIN)
 					log_msg("worker %u: wake: %s", w->no,
 					    strerror(errno));
-			} else if (w->listen_fd != -1 &&
-			    evs[i].data.fd == w->listen_fd)
-				worker_accept(w);
+			} else if (listening &&
+			    worker_is_listen(w, evs[i].data.fd))
+				worker_accept(w, evs[i].data.fd);
 		}
 		MHD_run(w->mhd);
 		pool_flush(&w->pool);
@@ -943,8 +980,8 @@ wait:
  * returns: exits 0 on SIGTERM/SIGINT/SIGQUIT, 1 when it cannot start.
  */
 int
-worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
-    unsigned no)
+worker_main(const struct config *cfg, struct stats *stats,
+    const int *listen_fds, unsigned nlisten, unsigned no)
 {
 	static _Atomic uint64_t	 lab_count;
 	struct worker		 w;
@@ -979,7 +1016,8 @@ worker_main(const struct config *cfg, struct stats *stats, int listen_fd,
 		    ((uint64_t)cfg->max_requests_jitter + 1);
 	}
 	w.sw = &stats->workers[no - 1];
-	w.listen_fd = listen_fd;
+	memcpy(w.listen_fds, listen_fds, nlisten * sizeof(*listen_fds));
+	w.nlisten = nlisten;
 	worker_lab_count = &lab_count;
 	atomic_store(&w.sw->pid, getpid());
 

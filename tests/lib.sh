@@ -62,7 +62,7 @@ start_server() {
 	PID=$!
 	for i in $(seq 1 100); do
 		if [ "$(grep -c ' ready: ' "$TMP/err" 2>/dev/null)" -ge "$procs" ]; then
-			PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\):.*/\1/p' \
+			PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)[:, ].*/\1/p' \
 			    "$TMP/err" | head -n 1)
 			[ -n "$PORT" ] || fail "no port in the start-up log"
 			return 0

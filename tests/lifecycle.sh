@@ -119,8 +119,8 @@ wait_until 3 test -s "$TMP/access.log" || fail "no new access.log"
     fail "lines: $(wc -l "$TMP"/access.log*)"
 ok "SIGUSR1: the access log is reopened"
 
-# Retiring closes idle keep-alive connections at once (within a second)
-# while a long request still runs to its end.
+# Retiring closes idle keep-alive connections at once (shut down, not
+# timed out) while a long request still runs to its end.
 start_server --threads 2
 python3 - "$PORT" >"$TMP/idle" <<'PY' &
 import socket, sys, time
@@ -132,7 +132,7 @@ print("idle")
 sys.stdout.flush()
 t = time.monotonic()
 d = s.recv(4096)
-print("closed" if d == b"" else "data", round(time.monotonic() - t, 1))
+print("closed" if d == b"" else "data", round(time.monotonic() - t, 2))
 PY
 IDLE=$!
 curl -s -D "$TMP/slowh" -o /dev/null --max-time 10 "$(url '/?id=9&sleep=3')" &
@@ -148,7 +148,8 @@ wait "$SLOW"
 head -n 1 "$TMP/slowh" | grep -q ' 200 ' || fail "the long request: $(cat "$TMP/slowh")"
 grep -qi '^Connection: close' "$TMP/slowh" || fail "no Connection: close"
 [ $(( ($(date +%s%N) - t0) / 1000000 )) -ge 2000 ] || fail "the drain did not wait"
-awk -v s="$secs" 'BEGIN { exit !(s < 2.5) }' || fail "idle closed after $secs s"
+# at once: well under the one-second timeout that closes the others
+awk -v s="$secs" 'BEGIN { exit !(s < 0.8) }' || fail "idle closed after $secs s"
 wait "$PID"; PID=
 ok "on SIGTERM an idle keep-alive connection is closed (${secs} s) while a long request finishes (200, Connection: close)"
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <ctype.h>
@@ -17,7 +18,7 @@
 #include "poolserve.h"
 #include "unit.h"
 
-#define ARGV_MAX	32
+#define ARGV_MAX	40
 
 static struct config	cfg;
 static char		errbuf[512];
@@ -134,12 +135,12 @@ static void
 check_ipv4(const char *addr, unsigned port)
 {
 	const struct sockaddr_in	*sin = (const struct sockaddr_in *)
-					    &cfg.addr;
+					    &cfg.http[0].addr;
 	char				 text[INET_ADDRSTRLEN];
 
-	if (!CHECK_EQ_INT(cfg.addr.ss_family, AF_INET))
+	if (!CHECK_EQ_INT(cfg.http[0].addr.ss_family, AF_INET))
 		return;
-	CHECK_EQ_INT(cfg.addrlen, sizeof(struct sockaddr_in));
+	CHECK_EQ_INT(cfg.http[0].addrlen, sizeof(struct sockaddr_in));
 	CHECK_EQ_INT(ntohs(sin->sin_port), port);
 	CHECK(inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text)) != NULL);
 	CHECK_EQ_STR(text, addr);
@@ -158,7 +159,7 @@ test_defaults(void)
 	CHECK_EQ_INT(cfg.request_grace, 1000);
 	CHECK_EQ_INT(cfg.max_connections, 1024);
 	CHECK_EQ_INT(cfg.max_body_size, 1048576);
-	CHECK_EQ_STR(cfg.http, "127.0.0.1:8080");
+	CHECK_EQ_STR(cfg.http[0].spec, "127.0.0.1:8080");
 	check_ipv4("127.0.0.1", 8080);
 	CHECK_EQ_STR(cfg.access_log, "");
 	CHECK(!cfg.disable_logging);
@@ -349,17 +350,17 @@ test_http(void)
 	size_t				 i;
 
 	CHECK_EQ_INT(parse("--http", "127.0.0.1:8080", NULL), CONFIG_OK);
-	CHECK_EQ_STR(cfg.http, "127.0.0.1:8080");
+	CHECK_EQ_STR(cfg.http[0].spec, "127.0.0.1:8080");
 	check_ipv4("127.0.0.1", 8080);
 
 	CHECK_EQ_INT(parse("--http", "10.1.2.3:81", NULL), CONFIG_OK);
-	CHECK_EQ_STR(cfg.http, "10.1.2.3:81");
+	CHECK_EQ_STR(cfg.http[0].spec, "10.1.2.3:81");
 	check_ipv4("10.1.2.3", 81);
 
 	CHECK_EQ_INT(parse("--http", ":8080", NULL), CONFIG_OK);
-	CHECK_EQ_STR(cfg.http, ":8080");
+	CHECK_EQ_STR(cfg.http[0].spec, ":8080");
 	check_ipv4("0.0.0.0", 8080);
-	CHECK_EQ_INT(((struct sockaddr_in *)&cfg.addr)->sin_addr.s_addr,
+	CHECK_EQ_INT(((struct sockaddr_in *)&cfg.http[0].addr)->sin_addr.s_addr,
 	    htonl(INADDR_ANY));
 
 	CHECK_EQ_INT(parse("--http", "localhost:9", NULL), CONFIG_OK);
@@ -371,17 +372,17 @@ test_http(void)
 	check_ipv4("127.0.0.1", 65535);
 
 	CHECK_EQ_INT(parse("--http", "[::1]:8080", NULL), CONFIG_OK);
-	CHECK_EQ_STR(cfg.http, "[::1]:8080");
-	sin6 = (const struct sockaddr_in6 *)&cfg.addr;
-	if (CHECK_EQ_INT(cfg.addr.ss_family, AF_INET6)) {
-		CHECK_EQ_INT(cfg.addrlen, sizeof(struct sockaddr_in6));
+	CHECK_EQ_STR(cfg.http[0].spec, "[::1]:8080");
+	sin6 = (const struct sockaddr_in6 *)&cfg.http[0].addr;
+	if (CHECK_EQ_INT(cfg.http[0].addr.ss_family, AF_INET6)) {
+		CHECK_EQ_INT(cfg.http[0].addrlen, sizeof(struct sockaddr_in6));
 		CHECK_EQ_INT(ntohs(sin6->sin6_port), 8080);
 		CHECK(memcmp(&sin6->sin6_addr, &in6addr_loopback,
 		    sizeof(in6addr_loopback)) == 0);
 	}
 
 	CHECK_EQ_INT(parse("--http", "[::ffff:10.0.0.1]:1", NULL), CONFIG_OK);
-	if (CHECK_EQ_INT(cfg.addr.ss_family, AF_INET6)) {
+	if (CHECK_EQ_INT(cfg.http[0].addr.ss_family, AF_INET6)) {
 		CHECK(inet_ntop(AF_INET6, &sin6->sin6_addr, text,
 		    sizeof(text)) != NULL);
 		CHECK_EQ_STR(text, "::ffff:10.0.0.1");
@@ -540,6 +541,80 @@ test_repeat(void)
 	CHECK_EQ_INT(parse_none(), CONFIG_OK);
 }
 
+/* Several --http, unix: sockets, --chmod-socket, identity options. */
+static void
+test_sockets(void)
+{
+	const struct sockaddr_un	*sun;
+	char				 longpath[200];
+
+	CHECK_EQ_INT(parse("--http", "127.0.0.1:1", "--http", "[::1]:2",
+	    "--http", "unix:/tmp/p.sock", NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.nhttp, 3);
+	CHECK_EQ_STR(cfg.http[1].spec, "[::1]:2");
+	CHECK_EQ_INT(cfg.http[1].addr.ss_family, AF_INET6);
+	sun = (const struct sockaddr_un *)&cfg.http[2].addr;
+	CHECK_EQ_INT(sun->sun_family, AF_UNIX);
+	CHECK_EQ_STR(sun->sun_path, "/tmp/p.sock");
+	CHECK_EQ_INT(cfg.http[2].addrlen,
+	    offsetof(struct sockaddr_un, sun_path) + 12);
+
+	/* the default socket is replaced, not added to */
+	CHECK_EQ_INT(parse("--http", "unix:rel.sock", NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.nhttp, 1);
+	CHECK_EQ_STR(cfg.http[0].spec, "unix:rel.sock");
+
+	CHECK_EQ_INT(parse("--http", "unix:", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "unix:PATH") != NULL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	memcpy(longpath, "unix:/", 6);
+	CHECK_EQ_INT(parse("--http", longpath, NULL), CONFIG_ERROR);
+
+	CHECK_EQ_INT(parse("--http", "1.1.1.1:1", "--http", "1.1.1.1:2",
+	    "--http", "1.1.1.1:3", "--http", "1.1.1.1:4", "--http", "1.1.1.1:5",
+	    "--http", "1.1.1.1:6", "--http", "1.1.1.1:7", "--http", "1.1.1.1:8",
+	    "--http", "1.1.1.1:9", "--http", "1.1.1.1:10", "--http",
+	    "1.1.1.1:11", "--http", "1.1.1.1:12", "--http", "1.1.1.1:13",
+	    "--http", "1.1.1.1:14", "--http", "1.1.1.1:15", "--http",
+	    "1.1.1.1:16", NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.nhttp, 16);
+	CHECK_EQ_INT(parse("--http", "1.1.1.1:1", "--http", "1.1.1.1:2",
+	    "--http", "1.1.1.1:3", "--http", "1.1.1.1:4", "--http", "1.1.1.1:5",
+	    "--http", "1.1.1.1:6", "--http", "1.1.1.1:7", "--http", "1.1.1.1:8",
+	    "--http", "1.1.1.1:9", "--http", "1.1.1.1:10", "--http",
+	    "1.1.1.1:11", "--http", "1.1.1.1:12", "--http", "1.1.1.1:13",
+	    "--http", "1.1.1.1:14", "--http", "1.1.1.1:15", "--http",
+	    "1.1.1.1:16", "--http", "1.1.1.1:17", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "at most 16") != NULL);
+
+	CHECK_EQ_INT(parse("--http", "unix:/x", "--chmod-socket", "660", NULL),
+	    CONFIG_OK);
+	CHECK(cfg.chmod_set);
+	CHECK_EQ_INT(cfg.chmod_socket, 0660);
+	CHECK_EQ_INT(parse("--http", "unix:/x", "--chmod-socket", "0777",
+	    NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.chmod_socket, 0777);
+	CHECK_EQ_INT(parse("--http", "unix:/x", "--chmod-socket", "8", NULL),
+	    CONFIG_ERROR);
+	CHECK(strstr(errbuf, "--chmod-socket") != NULL);
+	CHECK_EQ_INT(parse("--http", "unix:/x", "--chmod-socket", "1777",
+	    NULL), CONFIG_ERROR);
+	CHECK_EQ_INT(parse("--chmod-socket", "660", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "unix:PATH") != NULL);
+
+	CHECK_EQ_INT(parse("--reuse-port", "--user", "nobody", "--group",
+	    "nogroup", "--allow-root", NULL), CONFIG_OK);
+	CHECK(cfg.reuse_port && cfg.allow_root);
+	CHECK_EQ_STR(cfg.user, "nobody");
+	CHECK_EQ_STR(cfg.group, "nogroup");
+	CHECK_EQ_INT(parse("--user", "", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "--user") != NULL);
+
+	/* a unix: stats socket counts as local */
+	CHECK_EQ_INT(parse("--stats", "unix:/tmp/s.sock", NULL), CONFIG_OK);
+}
+
 int
 main(void)
 {
@@ -552,5 +627,6 @@ main(void)
 	test_config_number();
 	test_config_seconds();
 	test_repeat();
+	test_sockets();
 	return unit_done();
 }
