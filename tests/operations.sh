@@ -72,16 +72,20 @@ ok "share/poolserve.conf.example is valid and shows every option"
 # Socket activation: the socket comes from systemd-socket-activate.
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	SA=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	systemd-socket-activate -l "127.0.0.1:$SA" "$POOLSERVE" --threads 1 \
-	    --http 127.0.0.1:1 >"$TMP/sa.out" 2>"$TMP/sa.err" &
+	SA2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$SA" -l "127.0.0.1:$SA2" \
+	    "$POOLSERVE" --threads 1 --http 127.0.0.1:1 \
+	    >"$TMP/sa.out" 2>"$TMP/sa.err" &
 	SAPID=$!
 	sleep 0.3
-	[ "$(curl -s --max-time 5 "http://127.0.0.1:$SA/")" = "Hello, world!" ] ||
-	    fail "socket activation: no answer: $(cat "$TMP/sa.err")"
-	grep -q "listening on 127.0.0.1:$SA (socket activation)" "$TMP/sa.err" ||
+	for p in "$SA" "$SA2"; do
+		[ "$(curl -s --max-time 5 "http://127.0.0.1:$p/")" = "Hello, world!" ] ||
+		    fail "socket activation: no answer on $p: $(cat "$TMP/sa.err")"
+	done
+	grep -q "listening on 127.0.0.1:$SA, 127.0.0.1:$SA2 (socket activation)" "$TMP/sa.err" ||
 	    fail "socket activation: $(cat "$TMP/sa.err")"
 	kill -TERM "$SAPID"; wait "$SAPID"
-	ok "socket activation: serves on the socket it was given"
+	ok "socket activation: serves on both sockets it was given"
 else
 	echo "systemd-socket-activate not installed: socket activation not checked"
 fi
