@@ -195,6 +195,26 @@ buf_json_string(struct buf *b, const char *s)
 	buf_printf(b, "\"");
 }
 
+/*
+ * A Prometheus label value: backslash, quote and newline escaped as the
+ * text format says; other bytes outside 0x20-0x7e (a unix: path may hold
+ * any) become '?', so that the exposition stays valid UTF-8.
+ */
+static void
+buf_label_string(struct buf *b, const char *s)
+{
+	unsigned char	 c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			buf_printf(b, "\\n");
+		else
+			buf_printf(b, "%c", c < 0x20 || c > 0x7e ? '?' : c);
+	}
+}
+
 /* Resident set size of a process in bytes, 0 when it cannot be read. */
 static unsigned long long
 stats_rss(pid_t pid)
@@ -368,16 +388,20 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 
 	stats_metric_head(b, "listen_queue", "gauge",
 	    "Connections waiting in the kernel's accept queue (ss Recv-Q).");
-	buf_printf(b, "poolserve_listen_queue{socket=\"%s\"} %u\n", l->name,
-	    l->queue);
+	buf_printf(b, "poolserve_listen_queue{socket=\"");
+	buf_label_string(b, l->name);
+	buf_printf(b, "\"} %u\n", l->queue);
 	stats_metric_head(b, "listen_queue_max", "gauge",
 	    "Backlog of the listen socket (ss Send-Q).");
-	buf_printf(b, "poolserve_listen_queue_max{socket=\"%s\"} %u\n",
-	    l->name, l->queue_max);
+	buf_printf(b, "poolserve_listen_queue_max{socket=\"");
+	buf_label_string(b, l->name);
+	buf_printf(b, "\"} %u\n", l->queue_max);
 	stats_metric_head(b, "listen_queue_full_total", "counter",
 	    "Seconds in which the accept queue was seen full.");
-	buf_printf(b, "poolserve_listen_queue_full_total{socket=\"%s\"} %llu\n",
-	    l->name, (unsigned long long)atomic_load(&st->listen_full));
+	buf_printf(b, "poolserve_listen_queue_full_total{socket=\"");
+	buf_label_string(b, l->name);
+	buf_printf(b, "\"} %llu\n",
+	    (unsigned long long)atomic_load(&st->listen_full));
 
 	stats_metric_head(b, "requests_total", "counter",
 	    "Requests answered, by worker and status class.");

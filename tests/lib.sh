@@ -7,6 +7,17 @@ set -u
 : "${TESTS_DIR:=$(cd "$(dirname "$0")" && pwd)}"
 CLIENT="python3 $TESTS_DIR/client.py"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/poolserve-test.XXXXXX")
+
+# As root, workers need --user or --allow-root: the tests run them as root
+# (they read and write files under $TMP) through a wrapper.  POOLSERVE_BIN
+# is the real binary, for the tests of that very check.
+POOLSERVE_BIN=$POOLSERVE
+if [ "$(id -u)" = 0 ]; then
+	printf '#!/bin/sh\nexec "%s" --allow-root "$@"\n' "$POOLSERVE_BIN" \
+	    >"$TMP/poolserve"
+	chmod +x "$TMP/poolserve"
+	POOLSERVE=$TMP/poolserve
+fi
 PID=
 PORT=
 NAME=$(basename "$0" .sh)
