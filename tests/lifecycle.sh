@@ -107,6 +107,20 @@ grep -q 'giving up' "$TMP/err" && fail "counted as crashes"
 ok "--max-requests 20: 100 requests answered by $((n + 1)) successive workers"
 stop_server
 
+# --max-requests 1: every request retires its worker.  All are answered,
+# and the master replaces a worker no sooner than 100 ms after its start,
+# so 20 requests take at least about 19 x 100 ms: it cannot fork in a loop.
+start_server --threads 1 --max-requests 1
+t0=$(date +%s%N)
+for i in $(seq 1 20); do
+	expect_status 200 /hit
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -ge 1700 ] || fail "20 one-request workers in $ms ms: respawned without delay"
+grep -q 'giving up' "$TMP/err" && fail "counted as crashes"
+ok "--max-requests 1: 20 requests answered in $ms ms by successive workers (at most one fork per 100 ms)"
+stop_server
+
 # SIGUSR1 reopens the access log (logrotate).
 start_server --threads 1 --access-log "$TMP/access.log"
 get /hit >/dev/null
