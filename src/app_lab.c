@@ -10,6 +10,7 @@
  *   GET /hit              one counter shared by all processes
  *   POST /echo            a JSON body, validated and sent back
  *   GET /info             where the request ran, as JSON
+ *   OPTIONS <route> or *  the methods allowed (Allow), an empty 200
  */
 #include "config.h"
 
@@ -25,7 +26,20 @@
 #define CPU_MAX		60000ULL	/* milliseconds */
 
 static const char	 hello[] = "Hello, world!";
-static const char	 get_allow[] = "GET, HEAD";
+static const char	 get_allow[] = "GET, HEAD, OPTIONS";
+static const char	 post_allow[] = "POST, OPTIONS";
+static const char	 all_allow[] = "GET, HEAD, POST, OPTIONS";
+
+/* OPTIONS: an empty 200 naming the methods in Allow (RFC 9110 9.3.7). */
+static void
+lab_options(const char *allow, struct reply *rep)
+{
+	rep->status = 200;
+	rep->body = (char *)"";
+	rep->len = 0;
+	rep->body_static = true;
+	rep->allow = allow;
+}
 
 void
 reply_text(struct reply *rep, unsigned status, const char *fmt, ...)
@@ -182,11 +196,19 @@ app_lab_handle(const struct app_ctx *ctx, struct request *r,
 	bool		 get = strcmp(method, "GET") == 0 ||
 			    strcmp(method, "HEAD") == 0;
 
+	if (strcmp(path, "*") == 0) {		/* only with OPTIONS */
+		lab_options(all_allow, rep);
+		return;
+	}
 	if (strcmp(path, "/echo") == 0) {
+		if (strcmp(method, "OPTIONS") == 0) {
+			lab_options(post_allow, rep);
+			return;
+		}
 		if (strcmp(method, "POST") != 0) {
 			reply_text(rep, 405, "method %s not allowed on /echo\n",
 			    method);
-			rep->allow = "POST";
+			rep->allow = post_allow;
 			return;
 		}
 		lab_echo(r, rep);
@@ -196,6 +218,10 @@ app_lab_handle(const struct app_ctx *ctx, struct request *r,
 	    strncmp(path, "/cpu/", 5) != 0 && strcmp(path, "/hit") != 0 &&
 	    strcmp(path, "/info") != 0) {
 		reply_text(rep, 404, "not found\n");
+		return;
+	}
+	if (strcmp(method, "OPTIONS") == 0) {
+		lab_options(get_allow, rep);
 		return;
 	}
 	if (!get) {

@@ -387,7 +387,7 @@ resume:
 	worker_wake(w);
 }
 
-/* A response made on libmicrohttpd's thread (413, 503): log it too. */
+/* A response made on libmicrohttpd's thread (503): log it too. */
 static enum MHD_Result
 worker_answer_now(struct worker *w, struct request *r, unsigned status,
     const char *text)
@@ -411,6 +411,16 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	return ret;
 }
 
+/*
+ * Request-body handling, on libmicrohttpd's thread.  Once a body is over
+ * --max-body-size the rest is only counted (body_len keeps growing, the
+ * data is dropped) so that the 413 can be sent when it ends: libmicrohttpd
+ * 0.9.75 queues a response only before the body or after all of it.  A
+ * chunked body that goes on BODY_DISCARD_MAX past the limit is cut off:
+ * -1, and the caller closes the connection.
+ */
+#define BODY_DISCARD_MAX	(64 * 1024)
+
 static int
 worker_body_append(struct worker *w, struct request *r, const char *data,
     size_t len)
@@ -420,6 +430,15 @@ worker_body_append(struct worker *w, struct request *r, const char *data,
 
 	if (r->too_large || len > w->cfg->max_body_size - r->body_len) {
 		r->too_large = true;
+		r->body_len += len;
+		if (r->body_len - w->cfg->max_body_size > BODY_DISCARD_MAX) {
+			log_msg("worker %u: closed the connection from %s: "
+			    "chunked body of %s %s over --max-body-size %lu by "
+			    "more than %u bytes", w->no, r->conn->peer,
+			    r->method, r->path, w->cfg->max_body_size,
+			    BODY_DISCARD_MAX);
+			return -1;
+		}
 		return 0;
 	}
 	if (r->body_len + len > r->body_cap) {
@@ -437,9 +456,347 @@ worker_body_append(struct worker *w, struct request *r, const char *data,
 }
 
 /*
+ * Refuse a request on the first call of worker_access: one error-log line
+ * naming the client and the reason, an access-log line, and an answer
+ * with Connection: close (a body the client may still send is discarded
+ * by libmicrohttpd, which then closes).
+ */
+static enum MHD_Result
+worker_reject(struct worker *w, struct request *r, unsigned status,
+    const char *fmt, ...)
+{
+	struct reply		 rep;
+	struct header_sum	 hdrs;
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+	va_list			 ap;
+	char			 why[256];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pool_unfresh(&w->pool, &r->conn->fresh);
+	log_msg("worker %u: rejected request from %s: %u %s: %s", w->no,
+	    r->conn->peer, status, MHD_get_reason_phrase_for(status), why);
+	memset(&rep, 0, sizeof(rep));
+	reply_text(&rep, status, "%s\n", why);
+	r->status = status;
+	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
+		return MHD_NO;
+	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CONNECTION) ==
+	    NULL && worker_add_header(resp, &hdrs, MHD_HTTP_HEADER_CONNECTION,
+	    "close") == -1) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	worker_count_answer(w, status, rep.len, r->parsed_us);
+	worker_log_access(r, "-", rep.len, &hdrs,
+	    atomic_fetch_add(&w->sw->requests, 1) + 1,
+	    atomic_fetch_add(&w->stats->requests, 1) + 1, 0);
+	ret = MHD_queue_response(r->mhd, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static bool
+worker_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static bool
+worker_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/* A method is a token (RFC 9110 5.6.2). */
+static bool
+worker_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!worker_alnum(*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * uri-host [":" port] of a Host field or an absolute-form target (RFC
+ * 3986 3.2.2): a reg-name, IPv4 or [IP-literal]; no userinfo, no space or
+ * control byte, the port digits only.  Empty is allowed (RFC 9112 3.2).
+ */
+static bool
+worker_authority(const char *s, size_t n)
+{
+	size_t	 i, colon = n;
+	bool	 bracket = false;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '[' && i == 0)
+			bracket = true;
+		else if (s[i] == ']' && bracket)
+			bracket = false;
+		else if (s[i] == ':' && !bracket)
+			colon = i;
+		else if (s[i] == '\0' || (!worker_alnum(s[i]) &&
+		    strchr("-._~!$&'()*+,;=%:", s[i]) == NULL))
+			return false;
+	}
+	if (bracket)
+		return false;
+	for (i = colon + 1; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The raw request target: visible ASCII only, no fragment, every '%'
+ * followed by two hex digits and none of them %00 (a NUL would cut the
+ * decoded path short).
+ */
+static bool
+worker_target_chars(const char *t)
+{
+	for (; *t != '\0'; t++) {
+		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f ||
+		    *t == '#')
+			return false;
+		if (*t == '%') {
+			if (!worker_hex(t[1]) || !worker_hex(t[2]) ||
+			    (t[1] == '0' && t[2] == '0'))
+				return false;
+			t += 2;
+		}
+	}
+	return true;
+}
+
+/* One field that may appear once: how often, its first value. */
+struct field_count {
+	unsigned	 n;
+	const char	*first;
+	bool		 differ;	/* a later value is not the first */
+};
+
+/* The header fields worker_check looks at, gathered in one pass. */
+struct field_scan {
+	struct field_count	 host, cl, te, expect;
+	bool			 bad;
+};
+
+static void
+worker_field_count(struct field_count *fc, const char *value)
+{
+	if (fc->n++ == 0)
+		fc->first = value;
+	else if (strcmp(value, fc->first) != 0)
+		fc->differ = true;
+}
+
+/*
+ * MHD_get_connection_values() iterator.  Every field name is a token and
+ * no value holds a control byte but HTAB (RFC 9110 5.1, 5.5): this
+ * catches "Name : value" (RFC 9112 5.1), a field line starting with
+ * whitespace right after the request line, and a bare CR.
+ */
+static enum MHD_Result
+worker_field_scan(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct field_scan	*fs = cls;
+	const char		*v;
+
+	(void)kind;
+	if (value == NULL)
+		value = "";
+	if (!worker_token(key))
+		fs->bad = true;
+	for (v = value; *v != '\0'; v++)
+		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
+			fs->bad = true;
+	if (fs->bad)
+		return MHD_NO;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		worker_field_count(&fs->host, value);
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		worker_field_count(&fs->cl, value);
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		worker_field_count(&fs->te, value);
+	else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0)
+		worker_field_count(&fs->expect, value);
+	return MHD_YES;
+}
+
+/* Methods of RFC 9110 and PATCH (RFC 5789): the app answers them (405). */
+static bool
+worker_known_method(const char *m)
+{
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT",
+	    "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(m, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What libmicrohttpd 0.9.75 lets through and RFC 9110/9112 do not: check
+ * a request whose header block has just been parsed, before any body is
+ * read.  Returns 0, or the status to refuse it with and the reason in why.
+ * Called on the first call of worker_access, on libmicrohttpd's thread.
+ */
+static unsigned
+worker_check(struct worker *w, struct request *r, const char *method,
+    const char *version, char *why, size_t whylen)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct field_scan		 fs;
+	const char			*t = r->uri, *p, *last;
+	size_t				 line, size = 0, n;
+	bool				 v11 = strcmp(version, "HTTP/1.0") != 0;
+
+	/*
+	 * The request line is method SP target SP version, single spaces
+	 * (RFC 9112 3).  libmicrohttpd keeps the three in its read buffer, in
+	 * place: any other distance between them means extra spaces or a NUL
+	 * byte, which would cut the method or the target short.
+	 */
+	if (version != method + strlen(method) + 1 + strlen(t) + 1) {
+		snprintf(why, whylen, "malformed request line");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	/* A method is a token; one poolserve does not know is 501. */
+	if (!worker_token(method)) {
+		snprintf(why, whylen, "bad method");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (!worker_known_method(method)) {
+		snprintf(why, whylen, "unknown method");
+		return MHD_HTTP_NOT_IMPLEMENTED;
+	}
+
+	/*
+	 * --max-header-size, exactly: libmicrohttpd's own limit is its memory
+	 * pool, 8 KiB above it.  The header size counts the bytes received
+	 * from the method to the empty line that ends the header block.
+	 */
+	line = strlen(method) + 1 + strlen(t) + 1 + strlen(version) + 2;
+	if ((ci = MHD_get_connection_info(r->mhd,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL)
+		size = ci->header_size;
+	if (line > w->cfg->max_header_size) {
+		snprintf(why, whylen, "request line of %zu bytes, over "
+		    "--max-header-size %u", line, w->cfg->max_header_size);
+		return MHD_HTTP_URI_TOO_LONG;
+	}
+	if (size > w->cfg->max_header_size) {
+		snprintf(why, whylen, "request header of %zu bytes, over "
+		    "--max-header-size %u", size, w->cfg->max_header_size);
+		return MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+	}
+
+	if (!worker_target_chars(t)) {
+		snprintf(why, whylen, "malformed request target");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+
+	/* Request-target forms (RFC 9112 3.2). */
+	if (strcmp(method, "CONNECT") == 0) {
+		snprintf(why, whylen, "CONNECT: not a proxy");
+		return MHD_HTTP_NOT_IMPLEMENTED;
+	}
+	if (strcmp(t, "*") == 0) {
+		if (strcmp(method, "OPTIONS") != 0) {
+			snprintf(why, whylen, "'*' target with %s", method);
+			return MHD_HTTP_BAD_REQUEST;
+		}
+	} else if (strncasecmp(t, "http://", 7) == 0 ||
+	    strncasecmp(t, "https://", 8) == 0) {
+		/* absolute-form: route on its path, its authority is the host */
+		t = strstr(t, "//") + 2;
+		n = strcspn(t, "/?");
+		if (!worker_authority(t, n) || n == 0) {
+			snprintf(why, whylen, "bad authority in the target");
+			return MHD_HTTP_BAD_REQUEST;
+		}
+		if ((p = strstr(r->path, "//")) != NULL &&
+		    (p = strchr(p + 2, '/')) != NULL)
+			r->path = p;
+		else
+			r->path = "/";
+	} else if (t[0] != '/') {
+		snprintf(why, whylen, "malformed request target");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+
+	memset(&fs, 0, sizeof(fs));
+	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
+	    worker_field_scan, &fs);
+	if (fs.bad) {
+		snprintf(why, whylen, "malformed header field");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+
+	/* Host: exactly one in HTTP/1.1, at most one in 1.0 (RFC 9112 3.2). */
+	if ((v11 && fs.host.n == 0) || fs.host.n > 1) {
+		snprintf(why, whylen, "%u Host fields", fs.host.n);
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (fs.host.n == 1 &&
+	    !worker_authority(fs.host.first, strlen(fs.host.first))) {
+		snprintf(why, whylen, "bad Host field");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+
+	/* Message framing (RFC 9112 6). */
+	if (fs.cl.differ) {
+		snprintf(why, whylen, "conflicting Content-Length fields");
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (fs.te.n > 0) {
+		if (fs.te.n > 1 || fs.cl.n > 0 || !v11) {
+			snprintf(why, whylen, "%s", fs.cl.n > 0 ?
+			    "both Transfer-Encoding and Content-Length" :
+			    !v11 ? "Transfer-Encoding in HTTP/1.0" :
+			    "several Transfer-Encoding fields");
+			return MHD_HTTP_BAD_REQUEST;
+		}
+		if (strcasecmp(fs.te.first, "chunked") != 0) {
+			last = strrchr(fs.te.first, ',');
+			last = last != NULL ? last + 1 : fs.te.first;
+			last += strspn(last, " \t");
+			n = strcspn(last, " \t");
+			if (n != 7 || strncasecmp(last, "chunked", 7) != 0 ||
+			    last[n + strspn(last + n, " \t")] != '\0') {
+				snprintf(why, whylen, "Transfer-Encoding "
+				    "not ending in chunked");
+				return MHD_HTTP_BAD_REQUEST;
+			}
+			snprintf(why, whylen, "unsupported Transfer-Encoding");
+			return MHD_HTTP_NOT_IMPLEMENTED;
+		}
+	}
+
+	if (fs.expect.n > 1 || (fs.expect.n == 1 &&
+	    strcasecmp(fs.expect.first, "100-continue") != 0)) {
+		snprintf(why, whylen, "unsupported expectation");
+		return MHD_HTTP_EXPECTATION_FAILED;
+	}
+	return 0;
+}
+
+/*
  * The access handler, on libmicrohttpd's thread.  It never answers on the
  * first call of a request (libmicrohttpd would then close the connection)
- * except to refuse a body announced as too large, where closing is right.
+ * except to refuse it (worker_check, a body announced as too large),
+ * where closing is right.
  */
 static enum MHD_Result
 worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
@@ -451,6 +808,8 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 	const char		*cl;
 	unsigned long long	 len;
 	enum MHD_Result		 ret;
+	unsigned		 status;
+	char			 why[256];
 
 	if (r == NULL)
 		return MHD_NO;		/* no connection state: close */
@@ -466,14 +825,16 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 		r->parsed_us = worker_now_us();
 		r->parsed_ms = r->parsed_us / 1000;
 		r->started = time(NULL);
+		if ((status = worker_check(w, r, method, version, why,
+		    sizeof(why))) != 0)
+			return worker_reject(w, r, status, "%s", why);
 		cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&
-		    len > w->cfg->max_body_size) {
-			pool_unfresh(&w->pool, &r->conn->fresh);
-			return worker_answer_now(w, r,
-			    MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-		}
+		    len > w->cfg->max_body_size)
+			return worker_reject(w, r, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "request body of %llu bytes, over --max-body-size "
+			    "%lu", len, w->cfg->max_body_size);
 		return MHD_YES;
 	case REQ_BODY:
 		if (*upload_data_size > 0) {
@@ -483,11 +844,11 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 			*upload_data_size = 0;
 			return MHD_YES;
 		}
-		if (r->too_large) {
-			pool_unfresh(&w->pool, &r->conn->fresh);
-			return worker_answer_now(w, r,
-			    MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-		}
+		if (r->too_large)
+			return worker_reject(w, r, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "chunked request body of %zu bytes, over "
+			    "--max-body-size %lu", r->body_len,
+			    w->cfg->max_body_size);
 		r->state = REQ_QUEUED;
 		MHD_suspend_connection(mhd);
 		if (pool_submit(&w->pool, &r->item, &r->conn->fresh) ==
@@ -636,17 +997,65 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	pool_conn_start(&w->pool, &c->fresh);
 }
 
+/*
+ * libmicrohttpd's own messages, on its thread.  The answers it makes by
+ * itself (a request line or header block that does not parse or does not
+ * fit its memory pool, a bad Content-Length or chunk) become one line,
+ * "worker N: rejected request: 400 Bad Request: <its reason>"; the lines
+ * it writes just before one are left out.  libmicrohttpd 0.9.75 gives its
+ * logger no connection, so that line cannot name the client.
+ */
 static void
 worker_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static const char	 rejected[] = "Error processing request (HTTP "
+				    "response code is %u";
+	static const char *const before[] = {
+		"Application reported internal error",	/* we log those */
+		"Not enough memory in pool to",
+		"Failed to parse `Content-Length'",
+		"Too large value of 'Content-Length'",
+		"Received HTTP/1.1 request without",
+	};
 	struct worker	*w = cls;
-	char		 buf[1024];
-	size_t		 n;
+	char		 buf[1024], *s, *d, *e;
+	const char	*msg;
+	unsigned	 status;
+	size_t		 n, i;
+	va_list		 aq;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	/* Our handler closes on purpose (client gone) and logs that itself. */
-	if (strncmp(buf, "Application reported internal error", 35) == 0)
+	if (strncmp(fmt, rejected, sizeof(rejected) - 1) == 0) {
+		va_copy(aq, ap);
+		status = va_arg(aq, unsigned);
+		msg = va_arg(aq, const char *);
+		va_end(aq);
+		/* its answer's text, without the markup */
+		snprintf(buf, sizeof(buf), "%s", msg != NULL ? msg : "");
+		if ((s = strstr(buf, "<body>")) != NULL)
+			s += 6;
+		else
+			s = buf;
+		if ((e = strstr(s, "</body>")) != NULL)
+			*e = '\0';
+		for (d = buf; *s != '\0'; s++) {
+			if (*s == '<' && (e = strchr(s, '>')) != NULL)
+				s = e;
+			else if (strncmp(s, "&quot;", 6) == 0) {
+				*d++ = '"';
+				s += 5;
+			} else
+				*d++ = *s;
+		}
+		*d = '\0';
+		log_msg("worker %u: rejected request: %u %s%s%s", w->no, status,
+		    MHD_get_reason_phrase_for(status), buf[0] != '\0' ?
+		    ": " : "", buf);
 		return;
+	}
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	for (i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		if (strncmp(buf, before[i], strlen(before[i])) == 0)
+			return;
 	/* TCP options on a unix: socket's connection: nothing is wrong. */
 	if ((strncmp(buf, "Setting TCP_", 12) == 0 &&
 	    strstr(buf, strerror(EOPNOTSUPP)) != NULL) ||
