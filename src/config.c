@@ -440,6 +440,10 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 			cfg->stats_allow_remote = true;
 			break;
 		case 't':
+			/* getopt_long takes "che" for --check: not from a file */
+			if (in_file)
+				return config_error(err, errlen, "check is not a "
+				    "configuration key");
 			cfg->check = true;
 			break;
 		case 'h':
@@ -493,6 +497,11 @@ config_file(struct config *cfg, const char *path, char *err, size_t errlen)
 		    strerror(errno));
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		ln++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			fclose(fp);
+			return config_error(err, errlen, "%s:%u: line longer "
+			    "than %zu bytes", path, ln, sizeof(line) - 2);
+		}
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
 		for (key = line; isspace((unsigned char)*key); key++)

@@ -318,6 +318,8 @@ opt_target(const char *spec, struct target *t)
 	memset(t, 0, sizeof(*t));
 	if (config_parse_addr(spec, &t->ss, &t->sslen) == -1)
 		return -1;
+	if (t->ss.ss_family == AF_UNIX)
+		return -1;	/* unix:PATH: not read as an IPv4 address */
 	if (t->ss.ss_family == AF_INET6) {
 		if (sin6->sin6_port == 0)
 			return -1;
@@ -701,8 +703,15 @@ http_get(const struct target *t, char **body, size_t *bodylen, char *err,
 		if (r == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			errmsg(err, errlen, "receive: %s", strerror(errno));
-			goto fail;
+			/* a reset after a complete chunked body loses nothing */
+			if (!chunked || http_dechunk(buf + hlen, len - hlen,
+			    false, &blen) != 1) {
+				errmsg(err, errlen, "receive: %s",
+				    strerror(errno));
+				goto fail;
+			}
+			http_dechunk(buf + hlen, len - hlen, true, &blen);
+			goto done;
 		}
 		if (r == 0)
 			eof = true;

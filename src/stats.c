@@ -155,7 +155,9 @@ buf_printf(struct buf *b, const char *fmt, ...)
 		return;
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		/* no NULL + 0 (undefined) before the first realloc */
+		n = vsnprintf(b->data != NULL ? b->data + b->len : NULL,
+		    b->cap - b->len, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			b->failed = true;
@@ -449,6 +451,8 @@ struct stats_server {
 	_Atomic int		*listen_fds;	/* -1: none */
 	unsigned		 nlisten;
 	const char		*listen_name;
+	/* kept so that workers forked later do not lose it (leak checkers) */
+	struct MHD_Daemon	*daemon;
 };
 
 /* The TCP listen sockets' queues, summed (unix: sockets do not tell). */
@@ -546,12 +550,12 @@ stats_serve(struct stats *st, const struct config *cfg, int stats_fd,
 	s.listen_fds = fds;
 	s.nlisten = n;
 	s.listen_name = name;
-	if (MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-	    0, NULL, NULL, stats_access, &s,
+	if ((s.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_POLL, 0, NULL, NULL, stats_access, &s,
 	    MHD_OPTION_LISTEN_SOCKET, stats_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-	    MHD_OPTION_END) == NULL)
+	    MHD_OPTION_END)) == NULL)
 		return -1;
 	return 0;
 }

@@ -91,6 +91,8 @@ struct worker {
 	unsigned		 no;		/* 1-based */
 	pid_t			 pid;
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
+	uint64_t		 last_sweep;		/* ms, worker_sweep() */
+	uint64_t		 last_full_sweep;
 	uint64_t		 max_requests;		/* 0: no limit */
 	_Atomic uint64_t	 served;		/* by this process */
 	_Atomic uint64_t	*busy_since;	/* [core], ms, 0 = idle */
@@ -137,6 +139,8 @@ worker_count_answer(struct worker *w, unsigned status, size_t len,
  * the request, plus room for the rest.
  */
 #define HEADER_SLACK	8192
+
+#define SWEEP_MS	100	/* worker_sweep() period */
 
 #define REQ_OF(it)	((struct request *)((char *)(it) - \
 			    offsetof(struct request, item)))
@@ -1273,6 +1277,27 @@ worker_epoll_set(int ep, int op, int fd)
 }
 
 /*
+ * A connection without a request in progress whose client has closed is
+ * shut down now, not at --read-timeout.  libmicrohttpd 0.9.75 can miss an
+ * end of stream that arrived together with part of a request (a client
+ * that sends half a request and closes while waiting in the backlog), and
+ * would keep such a connection, its descriptor and its place in
+ * --max-connections for the whole --read-timeout.  The shutdown wakes
+ * libmicrohttpd, which closes it.  Every SWEEP_MS the connections still in
+ * their grace period (they hold a slot: at most T + Q), every second all.
+ */
+static void
+worker_sweep(struct worker *w, bool all)
+{
+	struct conn	*c;
+
+	for (c = w->conns; c != NULL; c = c->next)
+		if (!c->req.counted && c->fd != -1 &&
+		    (all || c->fresh.linked) && worker_client_gone(c->fd))
+			(void)shutdown(c->fd, SHUT_RDWR);
+}
+
+/*
  * The worker's event loop, on its main thread: one epoll set holds
  * libmicrohttpd's epoll descriptor, the signal descriptor, the pool's gate
  * descriptor and, only while the gate is open, the listen socket.  While
@@ -1302,6 +1327,12 @@ worker_loop(struct worker *w)
 	}
 	for (;;) {
 		now = pool_now_ms();
+		if (now - w->last_sweep >= SWEEP_MS) {
+			w->last_sweep = now;
+			worker_sweep(w, now - w->last_full_sweep >= 1000);
+			if (now - w->last_full_sweep >= 1000)
+				w->last_full_sweep = now;
+		}
 		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
 			worker_retire(w, ep, listening, "--max-requests reached");
 		if (w->cfg->harakiri != 0 && !atomic_load(&w->retiring) &&
@@ -1332,6 +1363,8 @@ worker_loop(struct worker *w)
 		}
 		if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
 			timeout = 500;	/* look at the running times */
+		if (w->conns != NULL && (timeout == -1 || timeout > SWEEP_MS))
+			timeout = SWEEP_MS;
 wait:
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
 		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))

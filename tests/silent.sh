@@ -27,3 +27,27 @@ $CLIENT --port "$PORT" --timeout 20 hold --count 2 --send partial >"$TMP/part" &
 sleep 0.5
 expect_status 200 / --max-time 3
 ok "a normal client is served while 2 clients send half a request"
+
+# Half a request and an immediate close, while the clients wait in the
+# backlog: the connections are closed within about a second, not kept in
+# CLOSE-WAIT (holding a descriptor and a connection place) until
+# --read-timeout.
+stop_server
+start_server --threads 1 --read-timeout 30
+python3 - "$PORT" <<'PY'
+import socket, sys
+for i in range(8):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\nX-Par")
+    s.close()
+PY
+closewait() {
+	ss -Htn state close-wait "sport = :$PORT" | wc -l
+}
+closewait_is() {
+	[ "$(closewait)" = "$1" ]
+}
+wait_until 5 closewait_is 0 ||
+    fail "$(closewait) half requests still in CLOSE-WAIT after 5 s"
+expect_status 200 /
+ok "8 clients that sent half a request and closed are gone within seconds (--read-timeout 30)"

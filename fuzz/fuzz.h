@@ -1,0 +1,91 @@
+/*
+ * Shared by the libFuzzer harnesses and their replay driver: the entry
+ * points libFuzzer calls, and an assertion that aborts with a message so
+ * that both libFuzzer and the make check replay report the input.
+ */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define FUZZ_ASSERT(e)	((e) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #e))
+
+static inline void __attribute__((noreturn))
+fuzz_fail(const char *file, int line, const char *expr)
+{
+	fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
+	abort();
+}
+
+/* A NUL-terminated heap copy of data[0..size): C strings from the input. */
+static inline char *
+fuzz_strndup(const uint8_t *data, size_t size)
+{
+	char	*s;
+
+	if ((s = malloc(size + 1)) == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+/* True when every byte of s[0..n) is printable ASCII (0x20-0x7e). */
+static inline int
+fuzz_printable(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * An argv from NUL-separated arguments: argv[0] is name, at most max
+ * arguments follow; each is a heap copy (getopt may permute argv).
+ * fuzz_argv_free() releases it.
+ */
+static inline char **
+fuzz_argv(const uint8_t *data, size_t size, const char *name, int max,
+    int *argc)
+{
+	char	**av;
+	size_t	 i, start;
+	int	 n = 1;
+
+	if ((av = calloc((size_t)max + 2, sizeof(*av))) == NULL)
+		abort();
+	av[0] = fuzz_strndup((const uint8_t *)name, strlen(name));
+	for (i = start = 0; i <= size && n <= max; i++) {
+		if (i < size && data[i] != '\0')
+			continue;
+		if (i == size && i == start)
+			break;		/* no empty last argument */
+		av[n++] = fuzz_strndup(data + start, i - start);
+		start = i + 1;
+	}
+	av[n] = NULL;
+	*argc = n;
+	return av;
+}
+
+static inline void
+fuzz_argv_free(char **av, int argc)
+{
+	int	 i;
+
+	for (i = 0; i < argc; i++)
+		free(av[i]);
+	free(av);
+}
+
+#endif /* FUZZ_H */
