@@ -779,6 +779,9 @@ master_stop(struct master *m, int sig)
 	free(m->retiring);
 	m->retiring = NULL;
 	m->nretiring = 0;
+	stats_stop();		/* it reads m->fds and m->name */
+	free(m->fds);
+	m->fds = NULL;
 }
 
 /*

@@ -194,6 +194,7 @@ void		 stats_metrics(struct buf *, struct stats *,
 		    const struct stats_listen *);
 int		 stats_serve(struct stats *, const struct config *, int,
 		    _Atomic int *, unsigned, const char *);
+void		 stats_stop(void);
 void		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 buf_json_string(struct buf *, const char *);

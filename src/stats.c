@@ -539,23 +539,35 @@ stats_access(void *cls, struct MHD_Connection *c, const char *url,
  * master) and name are the HTTP listen sockets it reports on.
  * 0, or -1 with errno.
  */
+static struct stats_server	 stats_server;
+
 int
 stats_serve(struct stats *st, const struct config *cfg, int stats_fd,
     _Atomic int *fds, unsigned n, const char *name)
 {
-	static struct stats_server	 s;
+	struct stats_server	*s = &stats_server;
 
-	s.st = st;
-	s.cfg = cfg;
-	s.listen_fds = fds;
-	s.nlisten = n;
-	s.listen_name = name;
-	if ((s.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_POLL, 0, NULL, NULL, stats_access, &s,
+	s->st = st;
+	s->cfg = cfg;
+	s->listen_fds = fds;
+	s->nlisten = n;
+	s->listen_name = name;
+	if ((s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_POLL, 0, NULL, NULL, stats_access, s,
 	    MHD_OPTION_LISTEN_SOCKET, stats_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 	    MHD_OPTION_END)) == NULL)
 		return -1;
 	return 0;
+}
+
+/* Stop the stats server (it closes its socket); before the master exits. */
+void
+stats_stop(void)
+{
+	if (stats_server.daemon != NULL) {
+		MHD_stop_daemon(stats_server.daemon);
+		stats_server.daemon = NULL;
+	}
 }

@@ -78,7 +78,10 @@ kill -KILL "$victim"
 wait_until 10 grep -q "respawned" "$TMP/err" || fail "no respawn"
 new=$(sed -n 's/.*respawned (pid \([0-9]*\).*/\1/p' "$TMP/err" | tail -n 1)
 wait_until 5 test -e "/proc/$new/status" || fail "respawned pid $new not found"
-awk -v u="$UID_NOBODY" '/^Uid:/ {exit !($3 == u)}' "/proc/$new/status" ||
+runs_as_nobody() {
+	awk -v u="$UID_NOBODY" '/^Uid:/ {exit !($3 == u)}' "/proc/$new/status"
+}
+wait_until 5 runs_as_nobody ||
     fail "respawned worker uid: $(grep Uid "/proc/$new/status")"
 ok "a respawned worker runs as nobody too"
 stop_server

@@ -55,7 +55,8 @@ wait_until 5 grep -q 'harakiri: GET /?id=1&sleep=8 has run [0-9]* ms on thread w
     fail "no harakiri line"
 wait "$STUCK"
 [ "$(cat "$TMP/stuck")" = 000 ] || fail "the stuck client got $(cat "$TMP/stuck")"
-wait_until 5 test -n "$(worker_pids)" || fail "no worker"
+has_worker() { [ -n "$(worker_pids)" ]; }
+wait_until 5 has_worker || fail "no worker"
 [ "$(worker_pids)" != "$first" ] || fail "the worker was not recycled"
 expect_status 200 /
 ok "--harakiri 1: the stuck request is logged, its worker recycled, the client closed"
