@@ -95,7 +95,8 @@ measure() {
 		[ "$name" = poolserve100 ] && opts=(--processes 100 --threads 1)
 		cmd="poolserve ${opts[*]}"
 		start server "$POOLSERVE" --http "127.0.0.1:$port" \
-		    --stats "127.0.0.1:$sport" --disable-logging "${opts[@]}" ;;
+		    --stats "127.0.0.1:$sport" --disable-logging $(root_opt) \
+		    "${opts[@]}" ;;
 	esac
 	gpid=$SPID
 	wait_port "$port" 30

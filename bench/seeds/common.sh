@@ -121,7 +121,8 @@ start_poolserve() {
 		[ "$prev" = --processes ] && procs=$i
 		prev=$i
 	done
-	start poolserve "$POOLSERVE" --http "127.0.0.1:$port" --disable-logging "$@"
+	start poolserve "$POOLSERVE" --http "127.0.0.1:$port" --disable-logging \
+	    $(root_opt) "$@"
 	for i in $(seq 1 150); do
 		[ "$(grep -c ' ready: ' "$TMP/poolserve.log" 2>/dev/null)" -ge "$procs" ] &&
 		    return 0
@@ -258,4 +259,10 @@ ab_row() {
 	esac
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "${f[0]}" \
 	    "${f[1]}" "${f[2]}" "${f[3]}" "${f[4]}" "${f[5]}" "$failed"
+}
+
+# As root poolserve wants --user or --allow-root; the servers it is
+# compared with run as the current user too.
+root_opt() {
+	[ "$(id -u)" = 0 ] && echo --allow-root
 }
