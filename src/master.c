@@ -888,6 +888,12 @@ master_identity(const struct config *cfg, struct master_identity *id)
 			    "need root; ignored\n");
 		return 0;
 	}
+	if (cfg->user[0] == '\0' && !cfg->allow_root) {
+		fprintf(stderr, "poolserve: refusing to run the workers as "
+		    "root: add --user USER (e.g. --user nobody), or "
+		    "--allow-root\n");
+		return -1;
+	}
 	if (cfg->user[0] == '\0' && cfg->group[0] == '\0')
 		return 0;
 	if (id->uid == 0 && !cfg->allow_root) {

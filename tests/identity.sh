@@ -32,6 +32,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 id nobody >/dev/null 2>&1 || skip "no user nobody"
 
+# As root, workers as root need saying so.
+expect_exit 64 "poolserve: refusing to run the workers as root: add --user USER (e.g. --user nobody), or --allow-root" \
+    --check
+expect_exit 64 "refusing to run the workers as root" --group nogroup --check
+"$BIN" --allow-root --check >"$TMP/o" 2>"$TMP/e" ||
+    fail "--allow-root --check: $(cat "$TMP/e")"
+ok "as root, without --user or --allow-root: exit 64, one line saying what to add"
+
 expect_exit 64 "--allow-root" --user root --check
 "$BIN" --user root --allow-root --check >"$TMP/o" 2>"$TMP/e" ||
     fail "--user root --allow-root: $(cat "$TMP/e")"
