@@ -1,26 +1,28 @@
 /*
  * The request checks poolserve makes before a thread is taken
- * (worker_check() in src/worker.c, included): request line, method,
+ * (http_check() in src/http.c): request line, method,
  * target forms, header field syntax, Host, Content-Length and
  * Transfer-Encoding framing, Expect.  The input is a request head:
  *
  *	METHOD SP TARGET SP VERSION CRLF (NAME ":" VALUE CRLF)*
  *
  * laid out as libmicrohttpd leaves it (the three request-line parts
- * contiguous, NUL-separated).  The two libmicrohttpd calls worker_check()
+ * contiguous, NUL-separated).  The two libmicrohttpd calls http_check()
  * makes are answered here.  A request let through must be one the RFC
  * checks accept; a refusal has a known status and a reason.
  */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
 #include "poolserve.h"
 #include "fuzz.h"
 
-#include "../src/worker.c"
 
 #define RC_FIELDS	32
 
@@ -30,7 +32,7 @@ static struct {
 static unsigned	 rc_nfields;
 static size_t	 rc_header_size;
 
-/* libmicrohttpd's, for worker_check(): the parsed head of this input. */
+/* libmicrohttpd's, for http_check(): the parsed head of this input. */
 const union MHD_ConnectionInfo *
 MHD_get_connection_info(struct MHD_Connection *c,
     enum MHD_ConnectionInfoType type, ...)
@@ -83,8 +85,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config	 cfg;
-	struct worker	 w;
-	struct request	 r;
+	struct http_head h;
 	char		*head, *line, *next, *sp1, *sp2, *colon, *path, why[256];
 	const char	*method, *target, *version, *t;
 	unsigned	 status;
@@ -123,18 +124,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	config_defaults(&cfg);
-	memset(&w, 0, sizeof(w));
-	w.cfg = &cfg;
-	memset(&r, 0, sizeof(r));
-	r.uri = (char *)target;
+	memset(&h, 0, sizeof(h));
+	h.method = method;
+	h.target = target;
+	h.version = version;
+	h.max_header_size = cfg.max_header_size;
 	/* libmicrohttpd's url: the target without its query */
 	path = strdup(target);
 	if (path == NULL)
 		abort();
 	path[strcspn(path, "?")] = '\0';
-	r.path = path;
+	h.path = path;
 	memset(why, 0, sizeof(why));
-	status = worker_check(&w, &r, method, version, why, sizeof(why));
+	status = http_check(&h, why, sizeof(why));
 
 	FUZZ_ASSERT(status == 0 || status == 400 || status == 414 ||
 	    status == 417 || status == 431 || status == 501);
@@ -142,14 +144,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(why[0] != '\0');
 		FUZZ_ASSERT(fuzz_printable(why, strlen(why)));
 	} else {
-		FUZZ_ASSERT(worker_known_method(method));
+		FUZZ_ASSERT(http_known_method(method));
 		FUZZ_ASSERT(strcmp(method, "CONNECT") != 0);
 		for (t = target; *t != '\0'; t++)
 			FUZZ_ASSERT(*t > 0x20 && *t < 0x7f && *t != '#');
 		FUZZ_ASSERT(target[0] == '/' || strcmp(target, "*") == 0 ||
 		    strncasecmp(target, "http://", 7) == 0 ||
 		    strncasecmp(target, "https://", 8) == 0);
-		FUZZ_ASSERT(r.path != NULL);
+		FUZZ_ASSERT(h.path != NULL);
 		FUZZ_ASSERT(strcmp(target, "*") != 0 ||
 		    strcmp(method, "OPTIONS") == 0);
 		FUZZ_ASSERT(rc_count_host() <= 1);

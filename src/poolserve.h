@@ -80,6 +80,19 @@ int		 config_seconds(const char *, double, double, double *);
 void		 config_usage(FILE *);
 void		 config_describe(const struct config *, char *, size_t);
 
+/* http.c */
+struct http_head {		/* a request head, as libmicrohttpd parsed it */
+	struct MHD_Connection	*mhd;
+	const char		*method;
+	const char		*target;	/* raw, with the query */
+	const char		*version;
+	const char		*path;		/* in: decoded url; out: to route */
+	unsigned		 max_header_size;
+};
+
+unsigned	 http_check(struct http_head *, char *, size_t);
+bool		 http_known_method(const char *);
+
 /* log.c */
 struct access_entry {
 	const char	*peer;		/* textual client address */

@@ -502,304 +502,10 @@ worker_reject(struct worker *w, struct request *r, unsigned status,
 	return ret;
 }
 
-static bool
-worker_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-static bool
-worker_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
-}
-
-/* A method is a token (RFC 9110 5.6.2). */
-static bool
-worker_token(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!worker_alnum(*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
-			return false;
-	return true;
-}
-
-/*
- * uri-host [":" port] of a Host field or an absolute-form target (RFC
- * 3986 3.2.2): a reg-name, IPv4 or [IP-literal]; no userinfo, no space or
- * control byte, the port digits only.  Empty is allowed (RFC 9112 3.2).
- */
-static bool
-worker_authority(const char *s, size_t n)
-{
-	size_t	 i, colon = n;
-	bool	 bracket = false;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '[' && i == 0)
-			bracket = true;
-		else if (s[i] == ']' && bracket)
-			bracket = false;
-		else if (s[i] == ':' && !bracket)
-			colon = i;
-		else if (s[i] == '\0' || (!worker_alnum(s[i]) &&
-		    strchr("-._~!$&'()*+,;=%:", s[i]) == NULL))
-			return false;
-	}
-	if (bracket)
-		return false;
-	for (i = colon + 1; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/*
- * The raw request target: visible ASCII only, no fragment, every '%'
- * followed by two hex digits and none of them %00 (a NUL would cut the
- * decoded path short).
- */
-static bool
-worker_target_chars(const char *t)
-{
-	for (; *t != '\0'; t++) {
-		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f ||
-		    *t == '#')
-			return false;
-		if (*t == '%') {
-			if (!worker_hex(t[1]) || !worker_hex(t[2]) ||
-			    (t[1] == '0' && t[2] == '0'))
-				return false;
-			t += 2;
-		}
-	}
-	return true;
-}
-
-/* One field that may appear once: how often, its first value. */
-struct field_count {
-	unsigned	 n;
-	const char	*first;
-	bool		 differ;	/* a later value is not the first */
-};
-
-/* The header fields worker_check looks at, gathered in one pass. */
-struct field_scan {
-	struct field_count	 host, cl, te, expect;
-	bool			 bad;
-};
-
-static void
-worker_field_count(struct field_count *fc, const char *value)
-{
-	if (fc->n++ == 0)
-		fc->first = value;
-	else if (strcmp(value, fc->first) != 0)
-		fc->differ = true;
-}
-
-/*
- * MHD_get_connection_values() iterator.  Every field name is a token and
- * no value holds a control byte but HTAB (RFC 9110 5.1, 5.5): this
- * catches "Name : value" (RFC 9112 5.1), a field line starting with
- * whitespace right after the request line, and a bare CR.
- */
-static enum MHD_Result
-worker_field_scan(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct field_scan	*fs = cls;
-	const char		*v;
-
-	(void)kind;
-	if (value == NULL)
-		value = "";
-	if (!worker_token(key))
-		fs->bad = true;
-	for (v = value; *v != '\0'; v++)
-		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
-			fs->bad = true;
-	if (fs->bad)
-		return MHD_NO;
-	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
-		worker_field_count(&fs->host, value);
-	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		worker_field_count(&fs->cl, value);
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		worker_field_count(&fs->te, value);
-	else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0)
-		worker_field_count(&fs->expect, value);
-	return MHD_YES;
-}
-
-/* Methods of RFC 9110 and PATCH (RFC 5789): the app answers them (405). */
-static bool
-worker_known_method(const char *m)
-{
-	static const char *const known[] = { "GET", "HEAD", "POST", "PUT",
-	    "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH" };
-	size_t	 i;
-
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(m, known[i]) == 0)
-			return true;
-	return false;
-}
-
-/*
- * What libmicrohttpd 0.9.75 lets through and RFC 9110/9112 do not: check
- * a request whose header block has just been parsed, before any body is
- * read.  Returns 0, or the status to refuse it with and the reason in why.
- * Called on the first call of worker_access, on libmicrohttpd's thread.
- */
-static unsigned
-worker_check(struct worker *w, struct request *r, const char *method,
-    const char *version, char *why, size_t whylen)
-{
-	const union MHD_ConnectionInfo	*ci;
-	struct field_scan		 fs;
-	const char			*t = r->uri, *p, *last;
-	size_t				 line, size = 0, n;
-	bool				 v11 = strcmp(version, "HTTP/1.0") != 0;
-
-	/*
-	 * The request line is method SP target SP version, single spaces
-	 * (RFC 9112 3).  libmicrohttpd keeps the three in its read buffer, in
-	 * place: any other distance between them means extra spaces or a NUL
-	 * byte, which would cut the method or the target short.
-	 */
-	if (version != method + strlen(method) + 1 + strlen(t) + 1) {
-		snprintf(why, whylen, "malformed request line");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-	/* A method is a token; one poolserve does not know is 501. */
-	if (!worker_token(method)) {
-		snprintf(why, whylen, "bad method");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-	if (!worker_known_method(method)) {
-		snprintf(why, whylen, "unknown method");
-		return MHD_HTTP_NOT_IMPLEMENTED;
-	}
-
-	/*
-	 * --max-header-size, exactly: libmicrohttpd's own limit is its memory
-	 * pool, 8 KiB above it.  The header size counts the bytes received
-	 * from the method to the empty line that ends the header block.
-	 */
-	line = strlen(method) + 1 + strlen(t) + 1 + strlen(version) + 2;
-	if ((ci = MHD_get_connection_info(r->mhd,
-	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL)
-		size = ci->header_size;
-	if (line > w->cfg->max_header_size) {
-		snprintf(why, whylen, "request line of %zu bytes, over "
-		    "--max-header-size %u", line, w->cfg->max_header_size);
-		return MHD_HTTP_URI_TOO_LONG;
-	}
-	if (size > w->cfg->max_header_size) {
-		snprintf(why, whylen, "request header of %zu bytes, over "
-		    "--max-header-size %u", size, w->cfg->max_header_size);
-		return MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
-	}
-
-	if (!worker_target_chars(t)) {
-		snprintf(why, whylen, "malformed request target");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-
-	/* Request-target forms (RFC 9112 3.2). */
-	if (strcmp(method, "CONNECT") == 0) {
-		snprintf(why, whylen, "CONNECT: not a proxy");
-		return MHD_HTTP_NOT_IMPLEMENTED;
-	}
-	if (strcmp(t, "*") == 0) {
-		if (strcmp(method, "OPTIONS") != 0) {
-			snprintf(why, whylen, "'*' target with %s", method);
-			return MHD_HTTP_BAD_REQUEST;
-		}
-	} else if (strncasecmp(t, "http://", 7) == 0 ||
-	    strncasecmp(t, "https://", 8) == 0) {
-		/* absolute-form: route on its path, its authority is the host */
-		t = strstr(t, "//") + 2;
-		n = strcspn(t, "/?");
-		if (!worker_authority(t, n) || n == 0) {
-			snprintf(why, whylen, "bad authority in the target");
-			return MHD_HTTP_BAD_REQUEST;
-		}
-		if ((p = strstr(r->path, "//")) != NULL &&
-		    (p = strchr(p + 2, '/')) != NULL)
-			r->path = p;
-		else
-			r->path = "/";
-	} else if (t[0] != '/') {
-		snprintf(why, whylen, "malformed request target");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-
-	memset(&fs, 0, sizeof(fs));
-	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
-	    worker_field_scan, &fs);
-	if (fs.bad) {
-		snprintf(why, whylen, "malformed header field");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-
-	/* Host: exactly one in HTTP/1.1, at most one in 1.0 (RFC 9112 3.2). */
-	if ((v11 && fs.host.n == 0) || fs.host.n > 1) {
-		snprintf(why, whylen, "%u Host fields", fs.host.n);
-		return MHD_HTTP_BAD_REQUEST;
-	}
-	if (fs.host.n == 1 &&
-	    !worker_authority(fs.host.first, strlen(fs.host.first))) {
-		snprintf(why, whylen, "bad Host field");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-
-	/* Message framing (RFC 9112 6). */
-	if (fs.cl.differ) {
-		snprintf(why, whylen, "conflicting Content-Length fields");
-		return MHD_HTTP_BAD_REQUEST;
-	}
-	if (fs.te.n > 0) {
-		if (fs.te.n > 1 || fs.cl.n > 0 || !v11) {
-			snprintf(why, whylen, "%s", fs.cl.n > 0 ?
-			    "both Transfer-Encoding and Content-Length" :
-			    !v11 ? "Transfer-Encoding in HTTP/1.0" :
-			    "several Transfer-Encoding fields");
-			return MHD_HTTP_BAD_REQUEST;
-		}
-		if (strcasecmp(fs.te.first, "chunked") != 0) {
-			last = strrchr(fs.te.first, ',');
-			last = last != NULL ? last + 1 : fs.te.first;
-			last += strspn(last, " \t");
-			n = strcspn(last, " \t");
-			if (n != 7 || strncasecmp(last, "chunked", 7) != 0 ||
-			    last[n + strspn(last + n, " \t")] != '\0') {
-				snprintf(why, whylen, "Transfer-Encoding "
-				    "not ending in chunked");
-				return MHD_HTTP_BAD_REQUEST;
-			}
-			snprintf(why, whylen, "unsupported Transfer-Encoding");
-			return MHD_HTTP_NOT_IMPLEMENTED;
-		}
-	}
-
-	if (fs.expect.n > 1 || (fs.expect.n == 1 &&
-	    strcasecmp(fs.expect.first, "100-continue") != 0)) {
-		snprintf(why, whylen, "unsupported expectation");
-		return MHD_HTTP_EXPECTATION_FAILED;
-	}
-	return 0;
-}
-
 /*
  * The access handler, on libmicrohttpd's thread.  It never answers on the
  * first call of a request (libmicrohttpd would then close the connection)
- * except to refuse it (worker_check, a body announced as too large),
+ * except to refuse it (http_check, a body announced as too large),
  * where closing is right.
  */
 static enum MHD_Result
@@ -812,6 +518,7 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 	const char		*cl;
 	unsigned long long	 len;
 	enum MHD_Result		 ret;
+	struct http_head	 h;
 	unsigned		 status;
 	char			 why[256];
 
@@ -829,9 +536,15 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 		r->parsed_us = worker_now_us();
 		r->parsed_ms = r->parsed_us / 1000;
 		r->started = time(NULL);
-		if ((status = worker_check(w, r, method, version, why,
-		    sizeof(why))) != 0)
+		h.mhd = mhd;
+		h.method = method;
+		h.target = r->uri;
+		h.version = version;
+		h.path = r->path;
+		h.max_header_size = w->cfg->max_header_size;
+		if ((status = http_check(&h, why, sizeof(why))) != 0)
 			return worker_reject(w, r, status, "%s", why);
+		r->path = h.path;
 		cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&
