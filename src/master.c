@@ -1,22 +1,16 @@
 /*
- * The master process: checks the limits, binds the listen socket once,
- * forks the workers that share it, then only supervises.  It never speaks
+ * The master process: checks the limits, opens the listen sockets once
+ * (listen.c), forks the workers that share them, then only supervises.  It never speaks
  * HTTP.  All its signals are blocked and taken with sigtimedwait(), so no
  * work is ever done in a signal handler.
  */
 #include "config.h"
 
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -41,21 +35,6 @@ struct master_worker {
 	unsigned	 crashes;	/* quick deaths in a row */
 };
 
-/*
- * A listen socket.  Shared: bound and listening once, every worker
- * accepts on it.  Per worker (--reuse-port, TCP): this one is only bound,
- * to hold the address; each worker slot listens on a SO_REUSEPORT socket
- * of its own, kept by the master across respawns.
- */
-struct master_sock {
-	int			 fd;
-	char			 name[300];	/* as bound */
-	bool			 per_worker;
-	bool			 unlink;	/* a unix: path we created */
-	struct sockaddr_storage	 addr;		/* as bound */
-	socklen_t		 addrlen;
-};
-
 /* --user/--group, resolved once, applied in each worker after fork. */
 struct master_identity {
 	bool			 drop;
@@ -70,17 +49,9 @@ struct master {
 	int			 argc;
 	char			**argv;
 	struct stats		*stats;
-	struct master_sock	 socks[CONFIG_MAX_HTTP];
-	unsigned		 nsocks;
-	/*
-	 * What each worker slot listens on, (slots + 1) rows of nsocks: row
-	 * 0 the shared sockets, row i + 1 slot i's own (--reuse-port); -1
-	 * where there is none.  The stats thread reads it.
-	 */
-	_Atomic int		*fds;
+	struct listen_set	 ls;		/* the stats thread reads it */
 	struct master_identity	 id;
 	int			 stats_fd;	/* -1: no stats server */
-	char			 name[1024];	/* the listen sockets, joined */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
 	unsigned		 nworkers;	/* slots in use: 0..n-1 */
@@ -89,27 +60,6 @@ struct master {
 	unsigned		 nretiring;
 	bool			 stopping;
 };
-
-static void
-master_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char	 host[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_UNIX) {
-		snprintf(buf, len, "unix:%s",
-		    ((const struct sockaddr_un *)ss)->sun_path);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
-	}
-}
 
 static long
 master_read_proc_long(const char *path)
@@ -184,165 +134,6 @@ master_check_limits(const struct config *cfg)
 }
 
 /*
- * A unix: path that exists: a socket nobody listens on any more (a
- * previous run killed) is removed; anything else is an error.
- */
-static int
-master_unix_stale(const struct sockaddr_storage *addr, socklen_t addrlen,
-    const char *spec)
-{
-	const char	*path = ((const struct sockaddr_un *)addr)->sun_path;
-	struct stat	 st;
-	int		 fd, r;
-
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)addr, addrlen);
-	close(fd);
-	if (r == 0) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	if (errno != ECONNREFUSED)
-		return -1;
-	if (unlink(path) == -1)
-		return -1;
-	log_msg("removed the stale socket %s", spec);
-	return 0;
-}
-
-/*
- * A socket bound to addr; listening with backlog unless backlog is 0
- * (--reuse-port's address holder).  -1 after printing why.
- */
-static int
-master_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
-    const char *spec, unsigned backlog, bool reuse_port)
-{
-	int	 fd, one = 1;
-
-	if (addr->ss_family == AF_UNIX &&
-	    master_unix_stale(addr, addrlen, spec) == -1) {
-		fprintf(stderr, "poolserve: cannot listen on %s: %s\n", spec,
-		    strerror(errno));
-		return -1;
-	}
-	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		fprintf(stderr, "poolserve: socket: %s\n", strerror(errno));
-		return -1;
-	}
-	if ((addr->ss_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
-	    SO_REUSEADDR, &one, sizeof(one)) == -1) ||
-	    (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1) ||
-	    (addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &one, sizeof(one)) == -1)) {
-		fprintf(stderr, "poolserve: setsockopt: %s\n", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (bind(fd, (const struct sockaddr *)addr, addrlen) == -1) {
-		fprintf(stderr, "poolserve: cannot listen on %s: %s\n",
-		    spec, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (backlog != 0 && listen(fd, (int)backlog) == -1) {
-		fprintf(stderr, "poolserve: listen on %s: %s\n", spec,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Bind one --http socket (and chmod a unix: one).  0 or -1. */
-static int
-master_listen(struct master_sock *ms, const struct config_http *h,
-    const struct config *cfg)
-{
-	ms->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
-	ms->fd = master_socket(&h->addr, h->addrlen, h->spec,
-	    ms->per_worker ? 0 : cfg->listen_backlog, ms->per_worker);
-	if (ms->fd == -1)
-		return -1;
-	ms->unlink = h->addr.ss_family == AF_UNIX;
-	if (ms->unlink && cfg->chmod_set &&
-	    chmod(((const struct sockaddr_un *)&h->addr)->sun_path,
-	    cfg->chmod_socket) == -1) {
-		fprintf(stderr, "poolserve: --chmod-socket %03o %s: %s\n",
-		    cfg->chmod_socket, h->spec, strerror(errno));
-		return -1;
-	}
-	ms->addrlen = sizeof(ms->addr);
-	if (getsockname(ms->fd, (struct sockaddr *)&ms->addr,
-	    &ms->addrlen) == -1) {
-		ms->addr = h->addr;
-		ms->addrlen = h->addrlen;
-	}
-	if (ms->unlink)		/* getsockname may not give the path back */
-		snprintf(ms->name, sizeof(ms->name), "%s", h->spec);
-	else
-		master_addr_string(&ms->addr, ms->name, sizeof(ms->name));
-	return 0;
-}
-
-/*
- * The sockets worker slot i listens on, in out[]: the shared ones and,
- * with --reuse-port, its own, made the first time the slot starts and
- * kept while the slot exists, so that a respawn keeps its queue.
- */
-static int
-master_worker_fds(struct master *m, unsigned i, int *out)
-{
-	struct master_sock	*ms;
-	unsigned		 j;
-	int			 fd;
-
-	for (j = 0; j < m->nsocks; j++) {
-		ms = &m->socks[j];
-		if (!ms->per_worker) {
-			out[j] = ms->fd;
-			continue;
-		}
-		if ((fd = atomic_load(&m->fds[(i + 1) * m->nsocks + j])) ==
-		    -1) {
-			fd = master_socket(&ms->addr, ms->addrlen, ms->name,
-			    m->cfg->listen_backlog, true);
-			if (fd == -1) {
-				log_msg("worker %u: cannot listen on %s", i + 1,
-				    ms->name);
-				return -1;
-			}
-			atomic_store(&m->fds[(i + 1) * m->nsocks + j], fd);
-		}
-		out[j] = fd;
-	}
-	return 0;
-}
-
-/* SIGTTOU: a slot that goes away closes its own sockets. */
-static void
-master_close_worker_fds(struct master *m, unsigned i)
-{
-	unsigned	 j;
-	int		 fd;
-
-	for (j = 0; j < m->nsocks; j++)
-		if ((fd = atomic_exchange(&m->fds[(i + 1) * m->nsocks + j],
-		    -1)) != -1)
-			close(fd);
-}
-
-/*
  * In a new worker: give up root for --user/--group before anything else.
  * The parent-death signal is set after this (a credential change clears
  * it).
@@ -365,30 +156,6 @@ master_drop_privileges(const struct master_identity *id)
 	return 0;
 }
 
-/*
- * In a new worker: close the sockets that are not its own (the other
- * slots' and the address holders), so that a slot's socket closes when
- * that slot goes away.
- */
-static void
-master_child_close(const struct master *m, const int *mine)
-{
-	unsigned	 k, j, total = (m->slots + 1) * m->nsocks;
-	int		 fd;
-
-	for (k = 0; k < total; k++) {
-		if ((fd = atomic_load(&m->fds[k])) == -1)
-			continue;
-		for (j = 0; j < m->nsocks && mine[j] != fd; j++)
-			;
-		if (j == m->nsocks)
-			close(fd);
-	}
-	for (j = 0; j < m->nsocks; j++)
-		if (m->socks[j].per_worker)
-			close(m->socks[j].fd);
-}
-
 static int
 master_spawn(struct master *m, unsigned i)
 {
@@ -396,7 +163,7 @@ master_spawn(struct master *m, unsigned i)
 	int			 fds[CONFIG_MAX_HTTP];
 	pid_t			 pid;
 
-	if (master_worker_fds(m, i, fds) == -1)
+	if (listen_worker_fds(&m->ls, i, fds) == -1)
 		return -1;
 	if ((pid = fork()) == -1) {
 		log_msg("cannot fork worker %u: %s", i + 1, strerror(errno));
@@ -405,10 +172,10 @@ master_spawn(struct master *m, unsigned i)
 	if (pid == 0) {
 		if (m->stats_fd != -1)
 			close(m->stats_fd);
-		master_child_close(m, fds);
+		listen_child_close(&m->ls, fds);
 		if (master_drop_privileges(&m->id) == -1)
 			_exit(1);
-		worker_main(m->cfg, m->stats, fds, m->nsocks, i + 1);
+		worker_main(m->cfg, m->stats, fds, m->ls.nsocks, i + 1);
 	}
 	atomic_store(&m->stats->workers[i].pid, pid);
 	atomic_store(&m->stats->workers[i].alive, true);
@@ -508,7 +275,7 @@ master_resize(struct master *m, int sig)
 	mw->pid = 0;
 	mw->respawn_at = 0;
 	m->nworkers--;
-	master_close_worker_fds(m, m->nworkers);
+	listen_close_slot(&m->ls, m->nworkers);
 	atomic_store(&m->stats->workers[m->nworkers].alive, false);
 	atomic_store(&m->stats->processes, m->nworkers);
 	log_msg("SIGTTOU: %u workers", m->nworkers);
@@ -689,55 +456,16 @@ master_respawn_due(struct master *m)
 	return next;
 }
 
-/*
- * Once a second: is the listen queue full?  Then clients are being
- * dropped (SYN retry): say so, in the words uWSGI users know.
- */
+/* Once a second: full listen queues are logged and counted. */
 static void
 master_tick(struct master *m)
 {
-	struct stats_listen	 l;
-	uint64_t		 now = pool_now_ms();
-	unsigned		 k, total = (m->slots + 1) * m->nsocks;
-	int			 fd;
+	uint64_t	 now = pool_now_ms();
 
 	if (now - m->last_tick < 1000)
 		return;
 	m->last_tick = now;
-	for (k = 0; k < total; k++) {
-		if ((fd = atomic_load(&m->fds[k])) == -1 ||
-		    stats_listen_info(fd, &l) == -1 || l.queue <= l.queue_max)
-			continue;
-		atomic_fetch_add(&m->stats->listen_full, 1);
-		if (k < m->nsocks)
-			log_msg("*** listen queue of socket \"%s\" full !!! "
-			    "(%u/%u) ***", m->socks[k].name, l.queue,
-			    l.queue_max);
-		else
-			log_msg("*** listen queue of socket \"%s\" (worker "
-			    "%u) full !!! (%u/%u) ***",
-			    m->socks[k % m->nsocks].name, k / m->nsocks,
-			    l.queue, l.queue_max);
-	}
-}
-
-/* Close every listen socket; remove the unix: paths we created. */
-static void
-master_close_sockets(struct master *m)
-{
-	unsigned	 k, total = (m->slots + 1) * m->nsocks;
-	int		 fd;
-
-	for (k = 0; k < total; k++)
-		if ((fd = atomic_exchange(&m->fds[k], -1)) != -1)
-			close(fd);
-	for (k = 0; k < m->nsocks; k++) {
-		if (m->socks[k].per_worker && m->socks[k].fd != -1)
-			close(m->socks[k].fd);
-		m->socks[k].fd = -1;
-		if (m->socks[k].unlink)
-			(void)unlink(m->socks[k].name + 5);	/* "unix:" */
-	}
+	atomic_fetch_add(&m->stats->listen_full, listen_check_full(&m->ls));
 }
 
 /*
@@ -757,7 +485,7 @@ master_stop(struct master *m, int sig)
 	bool		 killed = false;
 
 	m->stopping = true;
-	master_close_sockets(m);
+	listen_close(&m->ls);
 	master_kill_all(m, sig);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -779,65 +507,8 @@ master_stop(struct master *m, int sig)
 	free(m->retiring);
 	m->retiring = NULL;
 	m->nretiring = 0;
-	stats_stop();		/* it reads m->fds and m->name */
-	free(m->fds);
-	m->fds = NULL;
-}
-
-/*
- * Socket activation: when systemd (or systemd-socket-activate) passed
- * listening sockets (LISTEN_PID is ours, LISTEN_FDS >= 1, descriptors 3
- * on), use them instead of binding --http.  The number of sockets, 0 when
- * none was passed, -1 on error.
- */
-static int
-master_activated(struct master *m)
-{
-	struct master_sock	*ms;
-	unsigned long long	 pid, n, k;
-	int			 fd, on, flags;
-	socklen_t		 olen;
-
-	if (config_number(getenv("LISTEN_PID"), 1, 4194304, &pid) == -1 ||
-	    (pid_t)pid != getpid() ||
-	    config_number(getenv("LISTEN_FDS"), 1, 1024, &n) == -1)
-		return 0;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (n > CONFIG_MAX_HTTP) {
-		fprintf(stderr, "poolserve: socket activation passed %llu "
-		    "sockets; at most %d\n", n, CONFIG_MAX_HTTP);
-		return -1;
-	}
-	for (k = 0; k < n; k++) {
-		fd = 3 + (int)k;
-		ms = &m->socks[k];
-		on = 0;
-		olen = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) ==
-		    -1 || !on) {
-			fprintf(stderr, "poolserve: socket activation: "
-			    "descriptor %d is not a listening socket\n", fd);
-			return -1;
-		}
-		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-			fprintf(stderr, "poolserve: socket activation: %s\n",
-			    strerror(errno));
-			return -1;
-		}
-		ms->fd = fd;
-		ms->addrlen = sizeof(ms->addr);
-		if (getsockname(fd, (struct sockaddr *)&ms->addr,
-		    &ms->addrlen) == 0)
-			master_addr_string(&ms->addr, ms->name,
-			    sizeof(ms->name));
-		else
-			snprintf(ms->name, sizeof(ms->name), "fd %d", fd);
-	}
-	return (int)n;
+	stats_stop();		/* it reads m->ls */
+	listen_free(&m->ls);
 }
 
 /*
@@ -937,7 +608,7 @@ master_stats_name(int fd, const char *spec, char *name, size_t len)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    ss.ss_family != AF_UNIX)
-		master_addr_string(&ss, name, len);
+		listen_addr_string(&ss, name, len);
 	else
 		snprintf(name, len, "%s", spec);
 }
@@ -965,9 +636,8 @@ master_run(struct config *cfg, int argc, char **argv)
 	sigset_t		 set;
 	char			 stats_name[300], desc[256];
 	unsigned		 i;
-	size_t			 len;
 	long			 wait_ms;
-	int			 sig, nact;
+	int			 sig;
 
 	if (cfg->chdir[0] != '\0' && chdir(cfg->chdir) == -1) {
 		fprintf(stderr, "poolserve: --chdir %s: %s\n", cfg->chdir,
@@ -998,48 +668,27 @@ master_run(struct config *cfg, int argc, char **argv)
 	m.argc = argc;
 	m.argv = argv;
 	m.stats_fd = -1;
-	if ((nact = master_activated(&m)) == -1)
-		return 1;
-	if (nact > 0) {
-		m.nsocks = (unsigned)nact;
-		if (cfg->reuse_port)
-			fprintf(stderr, "poolserve: socket activation: "
-			    "--reuse-port ignored\n");
-	} else
-		for (; m.nsocks < cfg->nhttp; m.nsocks++)
-			if (master_listen(&m.socks[m.nsocks],
-			    &cfg->http[m.nsocks], cfg) == -1) {
-				master_close_sockets(&m);
-				return 1;
-			}
-	for (i = 0, len = 0; i < m.nsocks && len < sizeof(m.name); i++)
-		len += (size_t)snprintf(m.name + len, sizeof(m.name) - len,
-		    "%s%s", i == 0 ? "" : ", ", m.socks[i].name);
 	/* room for SIGTTIN: twice --processes, at least 8 more, at most 256 */
 	m.slots = cfg->processes * 2 > cfg->processes + 8 ?
 	    cfg->processes * 2 : cfg->processes + 8;
 	if (m.slots > 256)
 		m.slots = cfg->processes > 256 ? cfg->processes : 256;
 	m.nworkers = cfg->processes;
-	if ((m.fds = malloc((m.slots + 1) * m.nsocks * sizeof(*m.fds))) ==
-	    NULL) {
-		fprintf(stderr, "poolserve: out of memory\n");
+	if (listen_open(&m.ls, cfg, m.slots) == -1)
 		return 1;
-	}
-	for (i = 0; i < (m.slots + 1) * m.nsocks; i++)
-		atomic_init(&m.fds[i], i < m.nsocks &&
-		    !m.socks[i].per_worker ? m.socks[i].fd : -1);
-	if (cfg->stats[0] != '\0' && (m.stats_fd = master_socket(
+	if (cfg->stats[0] != '\0' && (m.stats_fd = listen_socket(
 	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, false)) ==
 	    -1) {
-		master_close_sockets(&m);
+		listen_close(&m.ls);
+		listen_free(&m.ls);
 		return 1;
 	}
 	if (cfg->stats[0] != '\0')
 		master_stats_name(m.stats_fd, cfg->stats, stats_name,
 		    sizeof(stats_name));
 	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1) {
-		master_close_sockets(&m);
+		listen_close(&m.ls);
+		listen_free(&m.ls);
 		return 1;
 	}
 	if ((m.stats = stats_create(m.slots, cfg->processes, cfg->threads)) ==
@@ -1060,9 +709,10 @@ master_run(struct config *cfg, int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	log_msg("poolserve %s (libmicrohttpd %s) listening on %s%s%s: %s",
-	    PACKAGE_VERSION, MHD_get_version(), m.name,
-	    nact > 0 ? " (socket activation)" : "",
-	    cfg->reuse_port && nact == 0 ? " (one socket per worker)" : "",
+	    PACKAGE_VERSION, MHD_get_version(), m.ls.name,
+	    m.ls.activated ? " (socket activation)" : "",
+	    cfg->reuse_port && !m.ls.activated ?
+	    " (one socket per worker)" : "",
 	    desc);
 	if (m.id.drop)
 		log_msg("workers run as uid %u gid %u", (unsigned)m.id.uid,
@@ -1074,8 +724,8 @@ master_run(struct config *cfg, int argc, char **argv)
 		}
 	/* After the first fork: the workers never hold the stats thread. */
 	if (m.stats_fd != -1) {
-		if (stats_serve(m.stats, cfg, m.stats_fd, m.fds,
-		    (m.slots + 1) * m.nsocks, m.name) == -1) {
+		if (stats_serve(m.stats, cfg, m.stats_fd, m.ls.fds,
+		    listen_count(&m.ls), m.ls.name) == -1) {
 			log_msg("cannot start the stats server on %s: %s",
 			    stats_name, strerror(errno));
 			master_stop(&m, SIGTERM);

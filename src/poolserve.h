@@ -93,6 +93,46 @@ struct http_head {		/* a request head, as libmicrohttpd parsed it */
 unsigned	 http_check(struct http_head *, char *, size_t);
 bool		 http_known_method(const char *);
 
+/* listen.c */
+/*
+ * A listen socket.  Shared: bound and listening once, every worker
+ * accepts on it.  Per worker (--reuse-port, TCP): this one is only bound,
+ * to hold the address; each worker slot listens on a SO_REUSEPORT socket
+ * of its own.
+ */
+struct listen_sock {
+	int			 fd;
+	char			 name[300];	/* as bound */
+	bool			 per_worker;
+	bool			 unlink;	/* a unix: path we created */
+	struct sockaddr_storage	 addr;		/* as bound */
+	socklen_t		 addrlen;
+};
+
+struct listen_set {
+	struct listen_sock	 socks[CONFIG_MAX_HTTP];
+	unsigned		 nsocks;
+	unsigned		 slots;		/* worker slots */
+	unsigned		 backlog;
+	_Atomic int		*fds;		/* see listen.c */
+	bool			 activated;	/* passed by systemd */
+	char			 name[1024];	/* the sockets, joined */
+};
+
+int		 listen_open(struct listen_set *, const struct config *,
+		    unsigned);
+unsigned	 listen_count(const struct listen_set *);
+int		 listen_socket(const struct sockaddr_storage *, socklen_t,
+		    const char *, unsigned, bool);
+void		 listen_addr_string(const struct sockaddr_storage *, char *,
+		    size_t);
+int		 listen_worker_fds(struct listen_set *, unsigned, int *);
+void		 listen_close_slot(struct listen_set *, unsigned);
+void		 listen_child_close(const struct listen_set *, const int *);
+unsigned	 listen_check_full(const struct listen_set *);
+void		 listen_close(struct listen_set *);
+void		 listen_free(struct listen_set *);
+
 /* log.c */
 struct access_entry {
 	const char	*peer;		/* textual client address */
