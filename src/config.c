@@ -434,6 +434,11 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 				return config_error(err, errlen,
 				    "--stats: \"%s\" is not ADDR:PORT with port "
 				    "0 to 65535 (e.g. 127.0.0.1:9191)", optarg);
+			if (cfg->stats_addr.ss_family == AF_UNIX)
+				return config_error(err, errlen,
+				    "--stats: \"%s\": a unix: socket is not "
+				    "supported, only ADDR:PORT (e.g. "
+				    "127.0.0.1:9191)", optarg);
 			strcpy(cfg->stats, optarg);
 			break;
 		case OPT_STATS_REMOTE:

@@ -611,8 +611,9 @@ test_sockets(void)
 	CHECK_EQ_INT(parse("--user", "", NULL), CONFIG_ERROR);
 	CHECK(strstr(errbuf, "--user") != NULL);
 
-	/* a unix: stats socket counts as local */
-	CHECK_EQ_INT(parse("--stats", "unix:/tmp/s.sock", NULL), CONFIG_OK);
+	/* the stats server speaks TCP only (poolserve-stat, Prometheus) */
+	CHECK_EQ_INT(parse("--stats", "unix:/tmp/s.sock", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "a unix: socket is not supported") != NULL);
 }
 
 int
