@@ -141,6 +141,7 @@ worker_count_answer(struct worker *w, unsigned status, size_t len,
 #define HEADER_SLACK	8192
 
 #define SWEEP_MS	100	/* worker_sweep() period */
+#define SHED_WAIT_MS	20	/* worker_shed(): a wait that long */
 
 #define REQ_OF(it)	((struct request *)((char *)(it) - \
 			    offsetof(struct request, item)))
@@ -227,12 +228,29 @@ worker_add_header(struct MHD_Response *resp, struct header_sum *s,
 }
 
 /*
+ * With several workers, a keep-alive request that waited SHED_WAIT_MS or
+ * more for a thread, while others still wait, is answered with
+ * Connection: close: the client's next request then waits in the shared
+ * listen backlog, where whichever worker is free first takes it, instead
+ * of in this worker's queue while another worker may be idle.  Short
+ * waits (fast routes) keep their connections; one worker has no other to
+ * hand over to.  Runs on a pool thread.
+ */
+static bool
+worker_shed(struct worker *w, uint64_t waited_us)
+{
+	return w->cfg->processes > 1 && waited_us >= SHED_WAIT_MS * 1000 &&
+	    atomic_load(&w->sw->pool.waiting) > 0;
+}
+
+/*
  * Turn the handler's reply into a libmicrohttpd response.  Runs on a pool
  * thread.  The sum counts the status line, the headers poolserve sets and
  * the Content-Length and Date headers libmicrohttpd adds.
  */
 static struct MHD_Response *
-worker_response(struct worker *w, struct reply *rep, struct header_sum *s)
+worker_response(struct worker *w, struct reply *rep, struct header_sum *s,
+    bool close)
 {
 	struct MHD_Response	*resp;
 	const char		*reason;
@@ -255,7 +273,8 @@ worker_response(struct worker *w, struct reply *rep, struct header_sum *s)
 	    MHD_HTTP_HEADER_ALLOW, rep->allow) == -1) ||
 	    (rep->status == MHD_HTTP_SERVICE_UNAVAILABLE &&
 	    worker_add_header(resp, s, MHD_HTTP_HEADER_RETRY_AFTER, "1") == -1) ||
-	    ((w->cfg->keepalive_timeout == 0 || atomic_load(&w->retiring)) &&
+	    ((w->cfg->keepalive_timeout == 0 || atomic_load(&w->retiring) ||
+	    close) &&
 	    worker_add_header(resp, s, MHD_HTTP_HEADER_CONNECTION,
 	    "close") == -1)) {
 		MHD_destroy_response(resp);
@@ -375,7 +394,8 @@ worker_run(struct pool_item *it, unsigned core, void *arg)
 	stats_end(st, rep.status);
 	atomic_store(&w->busy_since[core], 0);
 	worker_count_answer(w, rep.status, rep.len, r->parsed_us);
-	if ((r->response = worker_response(w, &rep, &hdrs)) == NULL) {
+	if ((r->response = worker_response(w, &rep, &hdrs,
+	    worker_shed(w, taken_us - r->parsed_us))) == NULL) {
 		log_msg("worker %u: out of memory answering %s %s", w->no,
 		    r->method, r->path);
 		r->drop = true;
@@ -404,7 +424,7 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	memset(&rep, 0, sizeof(rep));
 	reply_text(&rep, status, "%s\n", text);
 	r->status = status;
-	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
+	if ((resp = worker_response(w, &rep, &hdrs, false)) == NULL)
 		return MHD_NO;
 	worker_count_answer(w, status, rep.len, r->parsed_us);
 	worker_log_access(r, "-", rep.len, &hdrs,
@@ -485,7 +505,7 @@ worker_reject(struct worker *w, struct request *r, unsigned status,
 	memset(&rep, 0, sizeof(rep));
 	reply_text(&rep, status, "%s\n", why);
 	r->status = status;
-	if ((resp = worker_response(w, &rep, &hdrs)) == NULL)
+	if ((resp = worker_response(w, &rep, &hdrs, false)) == NULL)
 		return MHD_NO;
 	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CONNECTION) ==
 	    NULL && worker_add_header(resp, &hdrs, MHD_HTTP_HEADER_CONNECTION,

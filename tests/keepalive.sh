@@ -44,3 +44,41 @@ assert s.recv(4096) == b""
 assert time.monotonic() - t < 8
 PY
 ok "--keepalive-timeout 1 closes an idle connection"
+stop_server
+
+# Several workers: a keep-alive request that waited for a thread while
+# others wait is answered with Connection: close, so that the client's
+# next request goes back to the shared backlog (3 keep-alive clients on
+# 2 workers of 1 thread: one worker holds 2 of them).  Fast requests and
+# a single worker keep their connections.
+start_server --processes 2 --threads 1
+CURLS=
+for c in 1 2 3; do
+	curl -s -D "$TMP/h$c" -o /dev/null --max-time 30 \
+	    "$(url /sleep/0.3)" "$(url /sleep/0.3)" "$(url /sleep/0.3)" \
+	    "$(url /sleep/0.3)" &
+	CURLS="$CURLS $!"
+done
+# shellcheck disable=SC2086
+wait $CURLS
+cat "$TMP"/h1 "$TMP"/h2 "$TMP"/h3 >"$TMP/heads"
+[ "$(grep -c '^HTTP/1.1 200' "$TMP/heads")" = 12 ] ||
+    fail "12 answers expected: $(grep '^HTTP' "$TMP/heads" | sort | uniq -c)"
+shed=$(grep -ci '^Connection: close' "$TMP/heads")
+[ "$shed" -ge 1 ] || fail "no keep-alive connection handed back to the backlog"
+for i in $(seq 1 20); do curl -s -D - -o /dev/null "$(url /)"; done |
+    grep -qi '^Connection: close' && fail "fast requests lost keep-alive"
+ok "2 workers, 3 keep-alive clients of /sleep/0.3: 12 answers, $shed connections handed back to the shared backlog"
+stop_server
+start_server --processes 1 --threads 1
+CURLS=
+for c in 1 2; do
+	curl -s -D "$TMP/g$c" -o /dev/null --max-time 30 \
+	    "$(url /sleep/0.2)" "$(url /sleep/0.2)" "$(url /sleep/0.2)" &
+	CURLS="$CURLS $!"
+done
+# shellcheck disable=SC2086
+wait $CURLS
+cat "$TMP"/g1 "$TMP"/g2 | grep -qi '^Connection: close' &&
+    fail "one worker closed a keep-alive connection"
+ok "1 worker: waiting keep-alive requests keep their connections"
