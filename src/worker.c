@@ -411,10 +411,13 @@ resume:
 	worker_wake(w);
 }
 
-/* A response made on libmicrohttpd's thread (503): log it too. */
+/*
+ * A response made on libmicrohttpd's thread (a refusal, 503): log it too.
+ * close ends the connection with it.
+ */
 static enum MHD_Result
 worker_answer_now(struct worker *w, struct request *r, unsigned status,
-    const char *text)
+    const char *text, bool close)
 {
 	struct reply		 rep;
 	struct header_sum	 hdrs;
@@ -424,7 +427,7 @@ worker_answer_now(struct worker *w, struct request *r, unsigned status,
 	memset(&rep, 0, sizeof(rep));
 	reply_text(&rep, status, "%s\n", text);
 	r->status = status;
-	if ((resp = worker_response(w, &rep, &hdrs, false)) == NULL)
+	if ((resp = worker_response(w, &rep, &hdrs, close)) == NULL)
 		return MHD_NO;
 	worker_count_answer(w, status, rep.len, r->parsed_us);
 	worker_log_access(r, "-", rep.len, &hdrs,
@@ -489,12 +492,8 @@ static enum MHD_Result
 worker_reject(struct worker *w, struct request *r, unsigned status,
     const char *fmt, ...)
 {
-	struct reply		 rep;
-	struct header_sum	 hdrs;
-	struct MHD_Response	*resp;
-	enum MHD_Result		 ret;
-	va_list			 ap;
-	char			 why[256];
+	va_list		 ap;
+	char		 why[256];
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -502,24 +501,7 @@ worker_reject(struct worker *w, struct request *r, unsigned status,
 	pool_unfresh(&w->pool, &r->conn->fresh);
 	log_msg("worker %u: rejected request from %s: %u %s: %s", w->no,
 	    r->conn->peer, status, MHD_get_reason_phrase_for(status), why);
-	memset(&rep, 0, sizeof(rep));
-	reply_text(&rep, status, "%s\n", why);
-	r->status = status;
-	if ((resp = worker_response(w, &rep, &hdrs, false)) == NULL)
-		return MHD_NO;
-	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CONNECTION) ==
-	    NULL && worker_add_header(resp, &hdrs, MHD_HTTP_HEADER_CONNECTION,
-	    "close") == -1) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	worker_count_answer(w, status, rep.len, r->parsed_us);
-	worker_log_access(r, "-", rep.len, &hdrs,
-	    atomic_fetch_add(&w->sw->requests, 1) + 1,
-	    atomic_fetch_add(&w->stats->requests, 1) + 1, 0);
-	ret = MHD_queue_response(r->mhd, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return worker_answer_now(w, r, status, why, true);
 }
 
 /*
@@ -609,7 +591,7 @@ worker_access(void *cls, struct MHD_Connection *mhd, const char *url,
 			return MHD_NO;
 		if (r->response == NULL)
 			return worker_answer_now(w, r, r->status,
-			    "server busy, retry later");
+			    "server busy, retry later", false);
 		ret = MHD_queue_response(mhd, r->status, r->response);
 		MHD_destroy_response(r->response);
 		r->response = NULL;
