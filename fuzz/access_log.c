@@ -64,36 +64,6 @@ check_error_log(const char *method, const char *uri)
 	FUZZ_ASSERT(strstr(out, " poolserve[") != NULL);
 }
 
-struct take {
-	const uint8_t	*p;
-	size_t		 n;
-};
-
-static uint64_t
-take_u64(struct take *t, unsigned bytes)
-{
-	uint64_t	 v = 0;
-
-	while (bytes-- > 0 && t->n > 0) {
-		v = v << 8 | *t->p++;
-		t->n--;
-	}
-	return v;
-}
-
-/* The next NUL-terminated field, or the rest. */
-static char *
-take_str(struct take *t)
-{
-	const uint8_t	*z = memchr(t->p, '\0', t->n);
-	size_t		 len = z != NULL ? (size_t)(z - t->p) : t->n;
-	char		*s = fuzz_strndup(t->p, len);
-
-	t->p += len + (z != NULL);
-	t->n -= len + (z != NULL);
-	return s;
-}
-
 /* Undo log_escape(): -1 when out is not something it writes. */
 static int
 unescape(const char *out, char *dst, size_t *dlen)

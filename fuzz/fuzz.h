@@ -88,4 +88,35 @@ fuzz_argv_free(char **av, int argc)
 	free(av);
 }
 
+/* An input read field by field: big-endian numbers, NUL-ended strings. */
+struct take {
+	const uint8_t	*p;
+	size_t		 n;
+};
+
+static inline uint64_t
+take_u64(struct take *t, unsigned bytes)
+{
+	uint64_t	 v = 0;
+
+	while (bytes-- > 0 && t->n > 0) {
+		v = v << 8 | *t->p++;
+		t->n--;
+	}
+	return v;
+}
+
+/* The next NUL-terminated field, or the rest. */
+static inline char *
+take_str(struct take *t)
+{
+	const uint8_t	*z = memchr(t->p, '\0', t->n);
+	size_t		 len = z != NULL ? (size_t)(z - t->p) : t->n;
+	char		*s = fuzz_strndup(t->p, len);
+
+	t->p += len + (z != NULL);
+	t->n -= len + (z != NULL);
+	return s;
+}
+
 #endif /* FUZZ_H */

@@ -19,35 +19,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-struct take {
-	const uint8_t	*p;
-	size_t		 n;
-};
-
-static uint64_t
-take_u64(struct take *t, unsigned bytes)
-{
-	uint64_t	 v = 0;
-
-	while (bytes-- > 0 && t->n > 0) {
-		v = v << 8 | *t->p++;
-		t->n--;
-	}
-	return v;
-}
-
-static char *
-take_str(struct take *t)
-{
-	const uint8_t	*z = memchr(t->p, '\0', t->n);
-	size_t		 len = z != NULL ? (size_t)(z - t->p) : t->n;
-	char		*s = fuzz_strndup(t->p, len);
-
-	t->p += len + (z != NULL);
-	t->n -= len + (z != NULL);
-	return s;
-}
-
 /* What poolserve-stat makes of a published string: bytes as U+0000-00FF. */
 static void
 expect_text(char *dst, size_t len, const char *src)
