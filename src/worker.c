@@ -1029,7 +1029,7 @@ worker_loop(struct worker *w)
 	uint64_t			 drain, now;
 	unsigned			 j;
 	int				 ep, n, i, timeout, open;
-	bool				 listening = false;
+	bool				 listening = false, all;
 
 	if ((di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
 	    NULL || (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
@@ -1043,10 +1043,11 @@ worker_loop(struct worker *w)
 	for (;;) {
 		now = pool_now_ms();
 		if (now - w->last_sweep >= SWEEP_MS) {
+			all = now - w->last_full_sweep >= 1000;
 			w->last_sweep = now;
-			worker_sweep(w, now - w->last_full_sweep >= 1000);
-			if (now - w->last_full_sweep >= 1000)
+			if (all)
 				w->last_full_sweep = now;
+			worker_sweep(w, all);
 		}
 		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
 			worker_retire(w, ep, listening, "--max-requests reached");
