@@ -1,5 +1,5 @@
 /*
- * The lab application's request handling: app_lab_handle() with the
+ * The lab application's request handling: its handle function with the
  * route parameters (/sleep/S, /cpu/MS), the seed route's query string
  * (?id=N&sleep=S) and the /echo body.  The input is a request:
  *
@@ -9,7 +9,8 @@
  * does (%XX, first occurrence wins, a key without '=' has no value).
  * app_lab.c is included so that nanosleep() and the CPU clock are
  * replaced: /sleep/86400 returns at once and /cpu/60000 spins one round.
- * worker.c's request accessors are provided here.
+ * The public functions the lab calls (<poolserve/poolserve.h>) are
+ * provided here over one static request.
  */
 #include "config.h"
 
@@ -63,51 +64,134 @@ struct lab_arg {
 	char	*value;		/* NULL: "key" without '=' */
 };
 
-struct request {
-	char		*method;
-	char		*path;
+/*
+ * The request and its answer as the fake interface below keeps them (the
+ * harness is single-threaded): the public functions the lab calls.
+ */
+static struct {
+	const char	*method;
+	const char	*path;
 	struct lab_arg	 args[LAB_ARGS_MAX];
 	unsigned	 nargs;
 	const char	*body;
 	size_t		 body_len;
-};
+	unsigned	 status;
+	char		*out;		/* the answer's body, malloc'd */
+	size_t		 out_len;
+	char		 allow[64];
+	char		 type[64];
+} lr;
 
 const char *
-request_method(const struct request *r)
+poolserve_method(const struct poolserve_request *r)
 {
-	return r->method;
+	(void)r;
+	return lr.method;
 }
 
 const char *
-request_path(const struct request *r)
+poolserve_path(const struct poolserve_request *r)
 {
-	return r->path;
+	(void)r;
+	return lr.path;
 }
 
 const char *
-request_arg(const struct request *r, const char *key)
+poolserve_arg(const struct poolserve_request *r, const char *key)
 {
 	unsigned	 i;
 
-	for (i = 0; i < r->nargs; i++)
-		if (strcmp(r->args[i].key, key) == 0)
-			return r->args[i].value;
+	(void)r;
+	for (i = 0; i < lr.nargs; i++)
+		if (strcmp(lr.args[i].key, key) == 0)
+			return lr.args[i].value;
 	return NULL;
 }
 
-const char *
-request_body(const struct request *r, size_t *len)
+const void *
+poolserve_body(const struct poolserve_request *r, size_t *len)
 {
-	*len = r->body_len;
-	return r->body;
+	(void)r;
+	*len = lr.body_len;
+	return lr.body;
 }
 
-static uint64_t	 lab_count;
-
-uint64_t
-worker_lab_next(void)
+const char *
+poolserve_thread_name(const struct poolserve_request *r)
 {
-	return ++lab_count;
+	(void)r;
+	return "w1c0";
+}
+
+void *
+poolserve_thread_data(const struct poolserve_request *r)
+{
+	(void)r;
+	return NULL;
+}
+
+int
+poolserve_add_header(struct poolserve_request *r, const char *name,
+    const char *value)
+{
+	(void)r;
+	if (strcmp(name, "Allow") == 0)
+		snprintf(lr.allow, sizeof(lr.allow), "%s", value);
+	else if (strcmp(name, "Content-Type") == 0)
+		snprintf(lr.type, sizeof(lr.type), "%s", value);
+	else
+		FUZZ_ASSERT(!"the lab sets no other header");
+	return 0;
+}
+
+static int
+lab_fake_body(const void *data, size_t len)
+{
+	free(lr.out);
+	if ((lr.out = malloc(len + 1)) == NULL)
+		abort();
+	memcpy(lr.out, data, len);
+	lr.out[len] = '\0';
+	lr.out_len = len;
+	return 0;
+}
+
+int
+poolserve_body_static(struct poolserve_request *r, const void *data,
+    size_t len)
+{
+	(void)r;
+	return lab_fake_body(data, len);
+}
+
+int
+poolserve_respond(struct poolserve_request *r, unsigned status,
+    const char *type, const void *body, size_t len)
+{
+	(void)r;
+	lr.status = status;
+	snprintf(lr.type, sizeof(lr.type), "%s", type);
+	return lab_fake_body(body, len);
+}
+
+int
+poolserve_respondf(struct poolserve_request *r, unsigned status,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	(void)r;
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	lr.status = status;
+	lab_fake_body(s, (size_t)n);
+	free(s);
+	return 0;
 }
 
 /* log.c's, without the write: the format still runs. */
@@ -158,11 +242,11 @@ lab_unescape(char *s)
 }
 
 static void
-lab_parse_query(struct request *r, char *q)
+lab_parse_query(char *q)
 {
 	char	*amp, *eq;
 
-	while (q != NULL && r->nargs < LAB_ARGS_MAX) {
+	while (q != NULL && lr.nargs < LAB_ARGS_MAX) {
 		if ((amp = strchr(q, '&')) != NULL)
 			*amp++ = '\0';
 		if (*q != '\0') {
@@ -171,9 +255,9 @@ lab_parse_query(struct request *r, char *q)
 			lab_unescape(q);
 			if (eq != NULL)
 				lab_unescape(eq);
-			r->args[r->nargs].key = q;
-			r->args[r->nargs].value = eq;
-			r->nargs++;
+			lr.args[lr.nargs].key = q;
+			lr.args[lr.nargs].value = eq;
+			lr.nargs++;
 		}
 		q = amp;
 	}
@@ -194,95 +278,102 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct stats_thread	 threads[1];
 	static struct stats		 st;
 	struct config			 cfg;
-	struct app_ctx			 ctx;
-	struct request			 r;
-	struct reply			 rep;
+	struct app			 a;
 	const uint8_t			*lf;
 	char				*line, *sp, *q, *path, *arg, want[64];
 	const char			*ids, *ss;
 	unsigned long long		 id, ms;
 	double				 secs;
 	size_t				 hlen;
+	bool				 options;
 
 	lf = memchr(data, '\n', size);
 	hlen = lf != NULL ? (size_t)(lf - data) : size;
 	line = fuzz_strndup(data, hlen);
-	memset(&r, 0, sizeof(r));
-	r.body = lf != NULL ? (const char *)lf + 1 : "";
-	r.body_len = lf != NULL ? size - hlen - 1 : 0;
+	memset(&lr, 0, sizeof(lr));
+	lr.body = lf != NULL ? (const char *)lf + 1 : "";
+	lr.body_len = lf != NULL ? size - hlen - 1 : 0;
 	if ((sp = strchr(line, ' ')) != NULL)
 		*sp++ = '\0';
 	else
 		sp = line + strlen(line);
-	r.method = line;
+	lr.method = line;
 	if ((q = strchr(sp, '?')) != NULL)
 		*q++ = '\0';
 	lab_unescape(sp);
-	r.path = sp;
+	lr.path = sp;
 	/* the path is compared before the query is taken apart */
 	if ((path = strdup(sp)) == NULL)
 		abort();
-	lab_parse_query(&r, q);
+	lab_parse_query(q);
 
 	config_defaults(&cfg);
 	st.workers = workers;
 	st.threads_of = threads;
 	st.threads = 1;
 	st.processes = 1;
-	ctx.cfg = &cfg;
-	ctx.stats = &st;
-	ctx.worker = 1;
-	ctx.core = 0;
-	ctx.thread = "w1c0";
-	memset(&rep, 0, sizeof(rep));
+	memset(&a, 0, sizeof(a));
+	a.kind = &app_lab;
+	a.prefix = "";
+	a.arg = "";
+	a.cfg = &cfg;
+	a.stats = &st;
+	a.worker = 1;
+	FUZZ_ASSERT(app_lab.init(&a) == 0);
 	lab_slept_ns = 0;
-	app_lab_handle(&ctx, &r, &rep);
+	lr.status = 200;
+	FUZZ_ASSERT(app_lab.handle(&a, NULL) == 0);
+	app_lab.fini(&a);
 
-	FUZZ_ASSERT(rep.status == 200 || rep.status == 400 ||
-	    rep.status == 404 || rep.status == 405);
-	FUZZ_ASSERT(rep.body != NULL);
-	FUZZ_ASSERT(rep.status != 405 || rep.allow != NULL);
-	if (strcmp(path, "/echo") == 0 && strcmp(r.method, "POST") == 0) {
-		FUZZ_ASSERT((rep.status == 200) ==
-		    (json_valid(r.body, r.body_len) == 0));
-		if (rep.status == 200) {
-			FUZZ_ASSERT(rep.len == r.body_len + 1);
-			FUZZ_ASSERT(memcmp(rep.body, r.body, r.body_len) == 0);
-			FUZZ_ASSERT(rep.body[r.body_len] == '\n');
+	options = strcmp(lr.method, "OPTIONS") == 0;
+	FUZZ_ASSERT(lr.status == 200 || lr.status == 400 ||
+	    lr.status == 404 || lr.status == 405);
+	FUZZ_ASSERT(lr.out != NULL);
+	FUZZ_ASSERT(lr.status != 405 || lr.allow[0] != '\0');
+	/* OPTIONS of a route or of "*": an empty 200 naming the methods */
+	FUZZ_ASSERT(!(options && lr.status == 200) ||
+	    (lr.out_len == 0 && lr.allow[0] != '\0'));
+	if (strcmp(path, "/echo") == 0 && strcmp(lr.method, "POST") == 0) {
+		FUZZ_ASSERT((lr.status == 200) ==
+		    (json_valid(lr.body, lr.body_len) == 0));
+		if (lr.status == 200) {
+			FUZZ_ASSERT(lr.out_len == lr.body_len + 1);
+			FUZZ_ASSERT(memcmp(lr.out, lr.body, lr.body_len) == 0);
+			FUZZ_ASSERT(lr.out[lr.body_len] == '\n');
+			FUZZ_ASSERT(strcmp(lr.type, "application/json") == 0);
 		}
-	} else if (rep.status == 200) {
-		FUZZ_ASSERT(strcmp(r.method, "GET") == 0 ||
-		    strcmp(r.method, "HEAD") == 0);
-		FUZZ_ASSERT(rep.len == strlen(rep.body));
+	} else if (lr.status == 200 && !options) {
+		FUZZ_ASSERT(strcmp(lr.method, "GET") == 0 ||
+		    strcmp(lr.method, "HEAD") == 0);
+		FUZZ_ASSERT(lr.out_len == strlen(lr.out));
 	}
-	if (rep.status == 200 && strncmp(path, "/sleep/", 7) == 0) {
+	if (lr.status == 200 && !options && strncmp(path, "/sleep/", 7) == 0) {
 		arg = path + 7;
 		FUZZ_ASSERT(config_seconds(arg, 0, SLEEP_MAX, &secs) == 0);
 		FUZZ_ASSERT(lab_slept_ns / 1000000000ULL ==
 		    (unsigned long long)secs);
 	}
-	if (rep.status == 200 && strncmp(path, "/cpu/", 5) == 0) {
+	if (lr.status == 200 && !options && strncmp(path, "/cpu/", 5) == 0) {
 		FUZZ_ASSERT(config_number(path + 5, 0, CPU_MAX, &ms) == 0);
 		snprintf(want, sizeof(want), "burnt %llu ms of CPU\n", ms);
-		FUZZ_ASSERT(strcmp(rep.body, want) == 0);
+		FUZZ_ASSERT(strcmp(lr.out, want) == 0);
 	}
-	if (strcmp(path, "/") == 0 && rep.status == 200) {
-		ids = request_arg(&r, "id");
-		ss = request_arg(&r, "sleep");
+	if (strcmp(path, "/") == 0 && lr.status == 200 && !options) {
+		ids = poolserve_arg(NULL, "id");
+		ss = poolserve_arg(NULL, "sleep");
 		if (ids != NULL) {
 			FUZZ_ASSERT(config_number(ids, 0,
 			    999999999999999999ULL, &id) == 0);
 			snprintf(want, sizeof(want), "hello #%llu", id);
-			FUZZ_ASSERT(strcmp(rep.body, want) == 0);
+			FUZZ_ASSERT(strcmp(lr.out, want) == 0);
 		}
 		if (ss != NULL)
 			FUZZ_ASSERT(config_seconds(ss, 0, SLEEP_MAX,
 			    &secs) == 0);
 		if (ids == NULL && ss == NULL)
-			FUZZ_ASSERT(strcmp(rep.body, "Hello, world!") == 0);
+			FUZZ_ASSERT(strcmp(lr.out, "Hello, world!") == 0);
 	}
-	if (!rep.body_static)
-		free(rep.body);
+	free(lr.out);
 	free(path);
 	free(line);
 	return 0;

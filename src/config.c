@@ -48,6 +48,10 @@ enum {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_ALLOW_ROOT,
+	OPT_MOUNT,
+	OPT_MODULE,
+	OPT_STATIC_MAP,
+	OPT_STATIC_HIDDEN,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +84,10 @@ static const struct option longopts[] = {
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "group",		required_argument, NULL, OPT_GROUP },
 	{ "allow-root",		no_argument,	   NULL, OPT_ALLOW_ROOT },
+	{ "mount",		required_argument, NULL, OPT_MOUNT },
+	{ "module",		required_argument, NULL, OPT_MODULE },
+	{ "static-map",		required_argument, NULL, OPT_STATIC_MAP },
+	{ "static-hidden",	no_argument,	   NULL, OPT_STATIC_HIDDEN },
 	{ "check",		no_argument,	   NULL, 't' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -309,6 +317,101 @@ config_error(char *err, size_t errlen, const char *fmt, ...)
 	return CONFIG_ERROR;
 }
 
+/* The kinds of application app.c knows (config.c links without it). */
+static const char *const config_kinds[] = { "lab", "static", "module" };
+
+/*
+ * One application at a prefix: "/prefix=KIND[:ARG]" for --mount,
+ * "/url=DIR" for --static-map (kind "static"), "PATH" for --module
+ * (kind "module" at /).  A prefix is "/" or "/a/b" ("/a/" is read as
+ * "/a"), without "?", "%", "\\" or "//", "." or ".." segments.
+ */
+static int
+config_mount(struct config *cfg, int opt, const char *value, char *err,
+    size_t errlen)
+{
+	struct config_mount	*m;
+	const char		*name = opt == OPT_MOUNT ? "--mount" :
+				    opt == OPT_MODULE ? "--module" :
+				    "--static-map";
+	const char		*eq, *arg, *colon, *p;
+	size_t			 plen, klen, i;
+	bool			 known = false;
+
+	if (cfg->nmounts == CONFIG_MAX_MOUNTS)
+		return config_error(err, errlen, "%s: at most %d applications "
+		    "(--mount, --module, --static-map)", name,
+		    CONFIG_MAX_MOUNTS);
+	m = &cfg->mounts[cfg->nmounts];
+	memset(m, 0, sizeof(*m));
+	if (opt == OPT_MODULE) {
+		eq = value;		/* at "/" */
+		plen = 0;
+		strcpy(m->kind, "module");
+		arg = value;
+	} else {
+		if (value[0] != '/' || (eq = strchr(value, '=')) == NULL)
+			return config_error(err, errlen, "%s: \"%s\" is not "
+			    "%s", name, value, opt == OPT_MOUNT ?
+			    "/PREFIX=KIND[:ARG] (e.g. /=lab, /files=static:"
+			    "/srv/www, /api=module:/usr/lib/hello.so)" :
+			    "/URL=DIR (e.g. /static=/srv/www)");
+		plen = (size_t)(eq - value);
+		while (plen > 1 && value[plen - 1] == '/')
+			plen--;
+		if (plen == 1)
+			plen = 0;	/* "/" */
+		if (plen >= sizeof(m->prefix))
+			return config_error(err, errlen, "%s: a prefix of at "
+			    "most %zu bytes", name, sizeof(m->prefix) - 1);
+		memcpy(m->prefix, value, plen);
+		for (p = m->prefix; *p != '\0'; p++)
+			if (*p == '?' || *p == '%' || *p == '\\' ||
+			    (unsigned char)*p <= ' ' ||
+			    (p[0] == '/' && (p[1] == '/' ||
+			    (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+			    (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))))))
+				return config_error(err, errlen, "%s: \"%s\": "
+				    "the prefix must be a plain path such as "
+				    "/static or /api/v1", name, value);
+		arg = eq + 1;
+		if (opt == OPT_STATIC_MAP)
+			strcpy(m->kind, "static");
+		else {
+			colon = strchr(arg, ':');
+			klen = colon != NULL ? (size_t)(colon - arg) :
+			    strlen(arg);
+			if (klen >= sizeof(m->kind))
+				klen = sizeof(m->kind) - 1;
+			memcpy(m->kind, arg, klen);
+			arg = colon != NULL ? colon + 1 : "";
+		}
+	}
+	for (i = 0; i < sizeof(config_kinds) / sizeof(config_kinds[0]); i++)
+		known |= strcmp(m->kind, config_kinds[i]) == 0;
+	if (!known)
+		return config_error(err, errlen, "%s: \"%s\": the kind of "
+		    "application must be lab, static or module", name, value);
+	if (strcmp(m->kind, "lab") == 0 && arg[0] != '\0')
+		return config_error(err, errlen, "%s: \"%s\": lab takes no "
+		    "argument", name, value);
+	if (strcmp(m->kind, "lab") != 0 && arg[0] == '\0')
+		return config_error(err, errlen, "%s: \"%s\": %s needs %s",
+		    name, value, m->kind, strcmp(m->kind, "static") == 0 ?
+		    "a directory" : "the path of a shared object");
+	if (strlen(arg) >= sizeof(m->arg))
+		return config_error(err, errlen, "%s: at most %zu bytes after "
+		    "the kind", name, sizeof(m->arg) - 1);
+	strcpy(m->arg, arg);
+	for (i = 0; i < cfg->nmounts; i++)
+		if (strcmp(cfg->mounts[i].prefix, m->prefix) == 0)
+			return config_error(err, errlen, "%s: \"%s\": %s is "
+			    "mounted already", name, value, m->prefix[0] != '\0'
+			    ? m->prefix : "/");
+	cfg->nmounts++;
+	return 0;
+}
+
 static const struct numopt *
 config_numopt(int id)
 {
@@ -391,6 +494,15 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 			break;
 		case OPT_ALLOW_ROOT:
 			cfg->allow_root = true;
+			break;
+		case OPT_MOUNT:
+		case OPT_MODULE:
+		case OPT_STATIC_MAP:
+			if (config_mount(cfg, ch, optarg, err, errlen) != 0)
+				return CONFIG_ERROR;
+			break;
+		case OPT_STATIC_HIDDEN:
+			cfg->static_hidden = true;
 			break;
 		case OPT_USER:
 		case OPT_GROUP:
@@ -636,6 +748,8 @@ config_usage(FILE *fp)
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
 "                 [--user user] [--group group] [--allow-root]\n"
+"                 [--mount /prefix=kind[:arg] ...] [--module file.so]\n"
+"                 [--static-map /url=dir ...] [--static-hidden]\n"
 "\n"
 "  --http addr:port         listen address (default 127.0.0.1:8080;\n"
 "                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6,\n"
@@ -687,6 +801,14 @@ config_usage(FILE *fp)
 "  --user user              run the workers as this user (name or uid)\n"
 "  --group group            and this group (default: the user's group)\n"
 "  --allow-root             let the workers run as root\n"
+"  --mount /prefix=kind[:arg]  serve an application at a prefix (the\n"
+"                           longest wins): lab, static:DIR or\n"
+"                           module:FILE.so[,ARG]; repeat, at most 32\n"
+"                           (default: the lab at /)\n"
+"  --module file.so         a handler module at / (--mount /=module:FILE)\n"
+"  --static-map /url=dir    files of dir at /url (--mount /url=static:DIR)\n"
+"  --static-hidden          serve files and directories whose names start\n"
+"                           with a dot (default: 404)\n"
 "  -t, --check              check the options and exit\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n", fp);

@@ -30,8 +30,8 @@ http_hex(char c)
 	    (c >= 'A' && c <= 'F');
 }
 
-/* A method is a token (RFC 9110 5.6.2). */
-static bool
+/* A token (RFC 9110 5.6.2): a method, a header field name. */
+bool
 http_token(const char *s)
 {
 	if (*s == '\0')

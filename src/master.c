@@ -288,17 +288,23 @@ master_resize(struct master *m, int sig)
  * the directory, the access log) is kept, and said so; the rest goes to
  * the workers forked from now on.  A bad file keeps the old configuration.
  */
-static void
+static int
 master_reread(struct master *m)
 {
 	struct config	 next, *cur = m->cfg;
-	char		 err[512];
+	char		 err[1024];
 
 	config_defaults(&next);
 	if (config_parse(&next, m->argc, m->argv, err, sizeof(err)) !=
 	    CONFIG_OK) {
-		log_msg("SIGHUP: %s; keeping the running configuration", err);
-		return;
+		log_msg("SIGHUP: %s; keeping the running configuration and "
+		    "workers", err);
+		return -1;
+	}
+	if (app_check_all(&next, err, sizeof(err)) == -1) {
+		log_msg("SIGHUP: %s; keeping the running configuration and "
+		    "workers", err);
+		return -1;
 	}
 	if (next.nhttp != cur->nhttp || memcmp(next.http, cur->http,
 	    sizeof(next.http)) != 0 || next.reuse_port != cur->reuse_port ||
@@ -338,6 +344,7 @@ master_reread(struct master *m)
 	next.disable_logging = cur->disable_logging;
 	next.check = false;
 	*cur = next;
+	return 0;
 }
 
 static void
@@ -346,8 +353,8 @@ master_reload(struct master *m)
 	pid_t		*nr, old;
 	unsigned	 i;
 
-	master_reread(m);
-
+	if (master_reread(m) == -1)
+		return;
 	nr = reallocarray(m->retiring, m->nretiring + m->nworkers,
 	    sizeof(*nr));
 	if (nr == NULL) {
@@ -634,7 +641,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	struct timespec		 ts;
 	siginfo_t		 si;
 	sigset_t		 set;
-	char			 stats_name[300], desc[256];
+	char			 stats_name[300], desc[256], err[1024];
 	unsigned		 i;
 	long			 wait_ms;
 	int			 sig;
@@ -646,6 +653,10 @@ master_run(struct config *cfg, int argc, char **argv)
 	}
 	if (master_check_limits(cfg) == -1)
 		return 1;
+	if (app_check_all(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "poolserve: %s\n", err);
+		return EX_BADCONFIG;
+	}
 	memset(&m, 0, sizeof(m));
 	if (master_identity(cfg, &m.id) == -1)
 		return EX_BADOPT;

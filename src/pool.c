@@ -347,6 +347,8 @@ pool_thread(void *v)
 
 	snprintf(name, sizeof(name), "w%uc%u", a->worker, a->core);
 	pthread_setname_np(pthread_self(), name);
+	if (p->thread_start != NULL)
+		p->thread_start(a->core, p->arg);
 	/* One lock round per request: finish one and take the next at once. */
 	pthread_mutex_lock(&p->lock);
 	while ((it = pool_take_locked(p)) != NULL) {

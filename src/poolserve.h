@@ -7,7 +7,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,11 +18,21 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <poolserve/poolserve.h>
+
 #define EX_BADOPT	64	/* EX_USAGE: a bad option or value */
+#define EX_BADCONFIG	78	/* EX_CONFIG: an application cannot be served */
 #define NAME_MAX_THREAD	16	/* pthread names: 15 chars + NUL */
 
 /* config.c */
 #define CONFIG_MAX_HTTP	16		/* --http sockets */
+#define CONFIG_MAX_MOUNTS 32		/* --mount, --module, --static-map */
+
+struct config_mount {
+	char			 prefix[256];	/* "" for /, else "/x" */
+	char			 kind[16];	/* "lab", "static", "module" */
+	char			 arg[1024];	/* after "kind:" */
+};
 
 struct config_http {
 	char			 spec[256];	/* --http as given */
@@ -61,6 +74,9 @@ struct config {
 	bool			 stats_allow_remote;
 	bool			 disable_logging;
 	bool			 check;
+	struct config_mount	 mounts[CONFIG_MAX_MOUNTS];
+	unsigned		 nmounts;	/* 0: the lab at / */
+	bool			 static_hidden;	/* serve dot files */
 };
 
 enum config_result {
@@ -92,6 +108,7 @@ struct http_head {		/* a request head, as libmicrohttpd parsed it */
 
 unsigned	 http_check(struct http_head *, char *, size_t);
 bool		 http_known_method(const char *);
+bool		 http_token(const char *);
 
 /* listen.c */
 /*
@@ -277,6 +294,7 @@ struct pool_counts {
 };
 
 typedef void	 pool_run_fn(struct pool_item *, unsigned, void *);
+typedef void	 pool_start_fn(unsigned, void *);
 
 struct pool {
 	pthread_mutex_t		 lock;
@@ -299,6 +317,7 @@ struct pool {
 	bool			 defer_wakes;	/* pool_flush() wakes threads */
 	int			 gate_fd;	/* eventfd: gate reopened */
 	pool_run_fn		*run;
+	pool_start_fn		*thread_start;	/* NULL, or first on a thread */
 	void			*arg;
 	struct pool_pub		*pub;		/* NULL, or counts to publish */
 	pthread_t		*tids;
@@ -323,39 +342,210 @@ void		 pool_done(struct pool *);
 void		 pool_flush(struct pool *);
 void		 pool_counts(struct pool *, struct pool_counts *);
 
-/* app_lab.c: the built-in lab application */
-struct request;
+/*
+ * app.c: the kinds of application and the --mount table.  An application
+ * sees its requests only through the public interface of
+ * <poolserve/poolserve.h>; a kind is one app_*.c file and one line in
+ * app.c's table.
+ */
+struct app;
 
-struct reply {
-	unsigned	 status;
-	const char	*content_type;
-	char		*body;		/* malloc'd unless body_static */
-	size_t		 len;
-	bool		 body_static;
-	const char	*allow;		/* for 405 */
+struct app_kind {
+	const char	*name;		/* "lab", "static", "module" */
+	/*
+	 * In the master, before fork (and again on SIGHUP): can arg be
+	 * served?  -1 with one line in err: poolserve exits 78 (EX_CONFIG),
+	 * or a reload keeps the running configuration.  May be NULL.
+	 */
+	int		(*check)(const char *arg, char *err, size_t errlen);
+	/* In each worker after fork: a->data is the kind's.  -1: exit. */
+	int		(*init)(struct app *a);
+	/* On each pool thread, on that thread, before its first request. */
+	int		(*thread_init)(struct app *a, unsigned core,
+			    void **thread_data);
+	/* On a pool thread: 0 answered (or streamed), -1 failed (500). */
+	int		(*handle)(struct app *a, struct poolserve_request *);
+	void		(*fini)(struct app *a);	/* worker exit; may be NULL */
 };
 
-struct app_ctx {		/* what a handler may know of where it runs */
+struct app {
+	const struct app_kind	*kind;
+	const char		*prefix;	/* "" for /, else "/x" */
+	const char		*arg;		/* after "kind:" */
 	const struct config	*cfg;
 	struct stats		*stats;
 	unsigned		 worker;	/* 1-based */
-	unsigned		 core;		/* 0-based */
-	const char		*thread;	/* "w1c0" */
+	unsigned		 index;		/* in the table */
+	void			*data;		/* the kind's, per worker */
 };
 
-void		 app_lab_handle(const struct app_ctx *, struct request *,
-		    struct reply *);
-void		 reply_text(struct reply *, unsigned, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+extern const struct app_kind	 app_lab, app_static, app_module;
 
-/* worker.c: one process, the libmicrohttpd daemon + the thread pool */
-const char	*request_method(const struct request *);
-const char	*request_path(const struct request *);
-const char	*request_arg(const struct request *, const char *);
-const char	*request_body(const struct request *, size_t *);
-uint64_t	 worker_lab_next(void);
-int		 worker_main(const struct config *, struct stats *,
-		    const int *, unsigned, unsigned);
+/*
+ * request.c: libmicrohttpd's callbacks, the states of a request, its
+ * body, the run on a pool thread and the access-log line.  response.c:
+ * the response an application builds through <poolserve/poolserve.h>,
+ * and the stream.  struct poolserve_request is opaque to applications.
+ */
+struct conn;
+struct worker;
+struct stream;
+struct MHD_Connection;
+struct MHD_Response;
+
+enum request_state {
+	REQ_NEW,		/* headers parsed, handler not yet called */
+	REQ_BODY,		/* receiving the body */
+	REQ_QUEUED,		/* suspended, in the pool's FIFO or running */
+	REQ_REPLY,		/* resumed with a response (or to be dropped) */
+};
+
+struct reply_header {
+	char		*name;
+	char		*value;
+};
+
+enum reply_body {
+	BODY_MEM,		/* body, len; static or malloc'd */
+	BODY_FD,		/* fd, offset, len */
+	BODY_STREAM,		/* written by poolserve_write() */
+	BODY_HEAD,		/* a stream's head only: HEAD */
+};
+
+struct header_sum {		/* headers as counted for the access log */
+	unsigned	 n;
+	size_t		 bytes;
+};
+
+struct reply {			/* what the application answers */
+	unsigned		 status;
+	struct reply_header	*headers;
+	unsigned		 nheaders, cap;
+	bool			 has_type;	/* Content-Type set */
+	enum reply_body		 kind;
+	char			*body;
+	bool			 body_static;
+	size_t			 len;
+	int			 fd;
+	uint64_t		 offset;
+	uint64_t		 fd_len;
+	bool			 length_set;	/* a stream's Content-Length */
+	uint64_t		 length;
+	bool			 close;		/* Connection: close */
+	bool			 shed;		/* see request_shed() */
+	struct stream		*stream;	/* once streaming */
+	uint64_t		 streamed;	/* bytes written */
+	bool			 failed;	/* the stream's handler failed */
+	struct header_sum	 sum;		/* a stream's, as sent */
+};
+
+struct poolserve_request {
+	struct pool_item	 item;
+	struct conn		*conn;
+	struct MHD_Connection	*mhd;
+	enum request_state	 state;
+	char			*uri;		/* raw request target, copied */
+	size_t			 uri_cap;
+	const char		*method;
+	const char		*path;		/* decoded, without the query */
+	const char		*version;
+	const struct app	*app;		/* routed to */
+	const char		*app_path;	/* path below app->prefix */
+	char			*body;
+	size_t			 body_len;
+	size_t			 body_cap;
+	bool			 too_large;
+	uint64_t		 parsed_ms;	/* monotonic */
+	uint64_t		 parsed_us;
+	uint64_t		 nth;		/* on this connection, from 1 */
+	time_t			 started;	/* wall clock */
+	struct MHD_Response	*response;
+	unsigned		 status;
+	bool			 drop;		/* close without answering */
+	bool			 counted;	/* in worker.unfinished */
+	unsigned		 core;		/* while a thread runs it */
+	void			*thread_data;
+	struct reply		 reply;
+};
+
+#ifdef MHD_VERSION		/* the files that include <microhttpd.h> */
+void		*request_begin(void *, const char *, struct MHD_Connection *);
+enum MHD_Result	 request_access(void *, struct MHD_Connection *,
+		    const char *, const char *, const char *, const char *,
+		    size_t *, void **);
+void		 request_completed(void *, struct MHD_Connection *, void **,
+		    enum MHD_RequestTerminationCode);
+#endif
+void		 request_run(struct pool_item *, unsigned, void *);
+void		 request_free(struct poolserve_request *);
+bool		 request_client_gone(int);
+void		 request_mhd_log(void *, const char *, va_list);
+
+void		 reply_reset(struct reply *);
+struct MHD_Response *reply_response(struct worker *, struct reply *,
+		    struct header_sum *);
+void		 reply_stream_end(struct poolserve_request *, bool);
+bool		 reply_stream_orphan(struct conn *);
+
+/* app.c */
+const struct app_kind *app_kind(const char *);
+int		 app_check_all(const struct config *, char *, size_t);
+int		 app_init_all(const struct config *, struct stats *, unsigned);
+int		 app_thread_init(unsigned, void **);
+const struct app *app_route(const char *, const char **);
+unsigned	 app_count(void);
+void		 app_fini_all(void);
+
+/*
+ * worker.c: one process, its event loop, the gate, accept, the
+ * connections' lifetimes, retire and drain.
+ */
+struct conn {
+	struct pool_fresh	 fresh;
+	struct conn		*prev, *next;	/* the worker's connections */
+	struct MHD_Connection	*mhd;
+	struct poolserve_request req;		/* one request at a time */
+	struct worker		*w;
+	int			 fd;
+	char			 peer[INET6_ADDRSTRLEN];
+	unsigned		 port;
+	uint64_t		 served;	/* responses completed */
+};
+
+struct MHD_Daemon;
+
+struct worker {
+	const struct config	*cfg;
+	struct stats		*stats;
+	struct stats_worker	*sw;
+	unsigned		 no;		/* 1-based */
+	pid_t			 pid;
+	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
+	uint64_t		 last_sweep;		/* ms, worker_sweep() */
+	uint64_t		 last_full_sweep;
+	uint64_t		 max_requests;		/* 0: no limit */
+	_Atomic uint64_t	 served;		/* by this process */
+	_Atomic uint64_t	*busy_since;	/* [core], ms, 0 = idle */
+	_Atomic bool		 retire_asked;		/* by a pool thread */
+	_Atomic bool		 retiring;		/* draining to exit */
+	uint64_t		 retire_deadline;	/* ms */
+	unsigned		 unfinished;	/* requests begun, not yet sent */
+	struct MHD_Daemon	*mhd;
+	struct pool		 pool;
+	int			 listen_fds[CONFIG_MAX_HTTP];
+	unsigned		 nlisten;	/* 0 once retiring */
+	int			 sig_fd;
+	int			 wake_fd;	/* eventfd: run libmicrohttpd */
+	struct conn		*conns;		/* main thread only */
+	char			(*names)[NAME_MAX_THREAD];
+	void			**thread_data;	/* [core * apps + app] */
+};
+
+uint64_t	 worker_now_us(void);
+void		 worker_wake(struct worker *);
+void		 worker_main(const struct config *, struct stats *,
+		    const int *, unsigned, unsigned)
+		    __attribute__((noreturn));
 
 /* master.c */
 int		 master_run(struct config *, int, char **);

@@ -117,7 +117,7 @@ struct core {
 	char			 uri[512];
 };
 
-struct worker {
+struct snap_worker {
 	long long		 id, pid, requests, skipped, rejected;
 	long long		 respawn_count, rss, avg_rt, running, waiting;
 	long long		 connections;
@@ -137,7 +137,7 @@ struct snap {
 	long long		 threads, queue, requests, in_progress, waiting;
 	struct sock		*socks;
 	size_t			 nsocks;
-	struct worker		*workers;
+	struct snap_worker		*workers;
 	size_t			 nworkers;
 	struct core		*cores;		/* all workers' cores */
 	size_t			 ncores;
@@ -168,17 +168,17 @@ static const struct field sock_fields[] = {
 };
 
 static const struct field worker_fields[] = {
-	{ "id",			offsetof(struct worker, id) },
-	{ "pid",		offsetof(struct worker, pid) },
-	{ "requests",		offsetof(struct worker, requests) },
-	{ "skipped",		offsetof(struct worker, skipped) },
-	{ "rejected",		offsetof(struct worker, rejected) },
-	{ "respawn_count",	offsetof(struct worker, respawn_count) },
-	{ "rss",		offsetof(struct worker, rss) },
-	{ "avg_rt",		offsetof(struct worker, avg_rt) },
-	{ "running",		offsetof(struct worker, running) },
-	{ "waiting",		offsetof(struct worker, waiting) },
-	{ "connections",	offsetof(struct worker, connections) },
+	{ "id",			offsetof(struct snap_worker, id) },
+	{ "pid",		offsetof(struct snap_worker, pid) },
+	{ "requests",		offsetof(struct snap_worker, requests) },
+	{ "skipped",		offsetof(struct snap_worker, skipped) },
+	{ "rejected",		offsetof(struct snap_worker, rejected) },
+	{ "respawn_count",	offsetof(struct snap_worker, respawn_count) },
+	{ "rss",		offsetof(struct snap_worker, rss) },
+	{ "avg_rt",		offsetof(struct snap_worker, avg_rt) },
+	{ "running",		offsetof(struct snap_worker, running) },
+	{ "waiting",		offsetof(struct snap_worker, waiting) },
+	{ "connections",	offsetof(struct snap_worker, connections) },
 };
 
 static const struct field core_fields[] = {
@@ -1282,7 +1282,7 @@ snap_free(struct snap *s)
 static int
 snap_build(struct json *j, struct snap *s)
 {
-	struct worker	*w;
+	struct snap_worker	*w;
 	struct core	*c;
 	char		 where[64];
 	size_t		 i, k, ncores;
@@ -1487,7 +1487,7 @@ static void
 view_build(struct frame *f, const struct snap *s, const struct snap *prev,
     const char *note)
 {
-	const struct worker	*w, *pw;
+	const struct snap_worker	*w, *pw;
 	const struct core	*c;
 	char			 up[32], rate[32], q[256], avg[32], rss[32];
 	size_t			 i, k, n;

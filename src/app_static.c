@@ -1,0 +1,1004 @@
+/*
+ * The static files application: GET and HEAD of the regular files under
+ * one directory, mounted with --static-map /url=DIR (--mount
+ * /url=static:DIR).
+ *
+ * A request runs on a pool thread like any other: the thread checks the
+ * path, opens the file beneath the root, fstat()s it, decides the status
+ * and headers, and hands the descriptor to libmicrohttpd, which sends it
+ * with sendfile(2) from the worker's event loop.  The thread is held for
+ * the open and the fstat only, so "at most processes x threads requests in
+ * progress" still holds, and every file counts in the statistics and the
+ * access log.
+ *
+ * Paths are refused before the file system is touched when they hold a
+ * backslash, a ".." component, a control byte, bytes that are not UTF-8
+ * (the overlong %c0%ae among them) or, without --static-hidden, a
+ * component that starts with a dot.  What remains is resolved with
+ * openat2(2) RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS below a descriptor of
+ * the root: no symbolic link may lead out of it.  Where the kernel has no
+ * openat2 (before Linux 5.6, or a seccomp filter that refuses it), each
+ * component is opened with O_NOFOLLOW and a symbolic link anywhere in the
+ * path is refused.  Only regular files are served.
+ *
+ * Everything a worker keeps (the root's descriptor, the media types) is
+ * made in static_init and only read afterwards, by any number of threads.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
+
+#include <poolserve/poolserve.h>
+
+#include "poolserve.h"
+
+#define STATIC_MIME_FILE	"/etc/mime.types"
+#define STATIC_INDEX		"index.html"
+#define STATIC_EXT_MAX		32	/* longest extension looked up */
+#define STATIC_DEFAULT_TYPE	"application/octet-stream"
+#define STATIC_CHARSET		"; charset=utf-8"
+#define STATIC_ALLOW		"GET, HEAD, OPTIONS"
+#define STATIC_OPEN_RETRIES	8	/* openat2 EAGAIN: a rename raced us */
+
+struct static_mime {
+	const char	*ext;
+	const char	*type;		/* with STATIC_CHARSET when text */
+	size_t		 seq;		/* the order read: the first wins */
+};
+
+/* One mount's per-worker state: read-only once static_init returns. */
+struct static_root {
+	int			 fd;		/* O_PATH of the directory */
+	bool			 hidden;	/* --static-hidden */
+	bool			 walk;		/* no openat2: the fallback */
+	struct static_mime	*mime;		/* sorted by ext */
+	size_t			 nmime;
+	char			*types;		/* the file, cut in place */
+	char			**strings;	/* the types with a charset */
+	size_t			 nstrings;
+};
+
+/* What a request resolved to. */
+struct static_file {
+	int		 fd;
+	struct stat	 st;
+	char		 etag[48];
+	char		 modified[40];
+};
+
+/* Used when /etc/mime.types lacks an extension or cannot be read. */
+static const struct static_mime static_builtin[] = {
+	{ "css", "text/css", 0 },
+	{ "gif", "image/gif", 0 },
+	{ "htm", "text/html", 0 },
+	{ "html", "text/html", 0 },
+	{ "ico", "image/vnd.microsoft.icon", 0 },
+	{ "jpeg", "image/jpeg", 0 },
+	{ "jpg", "image/jpeg", 0 },
+	{ "js", "text/javascript", 0 },
+	{ "json", "application/json", 0 },
+	{ "mjs", "text/javascript", 0 },
+	{ "pdf", "application/pdf", 0 },
+	{ "png", "image/png", 0 },
+	{ "svg", "image/svg+xml", 0 },
+	{ "txt", "text/plain", 0 },
+	{ "wasm", "application/wasm", 0 },
+	{ "xml", "application/xml", 0 },
+};
+
+static const char *const static_days[] = { "Sun", "Mon", "Tue", "Wed",
+    "Thu", "Fri", "Sat" };
+static const char *const static_months[] = { "Jan", "Feb", "Mar", "Apr",
+    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* --- Media types ------------------------------------------------------ */
+
+/* For bsearch: by extension, case-insensitive. */
+static int
+static_mime_cmp(const void *a, const void *b)
+{
+	const struct static_mime	*ma = a, *mb = b;
+
+	return strcasecmp(ma->ext, mb->ext);
+}
+
+/* For qsort: by extension, then in the order read. */
+static int
+static_mime_order(const void *a, const void *b)
+{
+	const struct static_mime	*ma = a, *mb = b;
+	int				 c;
+
+	if ((c = strcasecmp(ma->ext, mb->ext)) != 0)
+		return c;
+	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq;
+}
+
+/* Text gets a charset; so do the application types that are text. */
+static bool
+static_mime_text(const char *type)
+{
+	return strncasecmp(type, "text/", 5) == 0 ||
+	    strcasecmp(type, "application/javascript") == 0 ||
+	    strcasecmp(type, "application/json") == 0 ||
+	    strcasecmp(type, "application/xml") == 0 ||
+	    strcasecmp(type, "image/svg+xml") == 0;
+}
+
+/*
+ * The type as served: type itself, or "text/css; charset=utf-8" made and
+ * kept in sr->strings for static_fini to free.  NULL: out of memory.
+ */
+static const char *
+static_mime_type(struct static_root *sr, const char *type)
+{
+	char	**n, *s;
+
+	if (!static_mime_text(type))
+		return type;
+	if ((n = reallocarray(sr->strings, sr->nstrings + 1,
+	    sizeof(*n))) == NULL)
+		return NULL;
+	sr->strings = n;
+	if (asprintf(&s, "%s%s", type, STATIC_CHARSET) == -1)
+		return NULL;
+	sr->strings[sr->nstrings++] = s;
+	return s;
+}
+
+static int
+static_mime_add(struct static_root *sr, size_t *cap, const char *ext,
+    const char *type)
+{
+	struct static_mime	*n;
+
+	if (sr->nmime == *cap) {
+		*cap = *cap == 0 ? 1024 : *cap * 2;
+		if ((n = reallocarray(sr->mime, *cap, sizeof(*n))) == NULL)
+			return -1;
+		sr->mime = n;
+	}
+	sr->mime[sr->nmime].ext = ext;
+	sr->mime[sr->nmime].type = type;
+	sr->mime[sr->nmime].seq = sr->nmime;
+	sr->nmime++;
+	return 0;
+}
+
+/*
+ * Read /etc/mime.types ("type ext ext ...", '#' comments) whole, cut it in
+ * place, then add the built-in table, into one array sorted by extension;
+ * for an extension named twice the first wins (so the file before the
+ * built-in table).  Called once per worker from static_init.  A file that
+ * cannot be read is logged and the built-in table serves alone.  -1 only
+ * when memory ran out.
+ */
+static int
+static_mime_load(struct static_root *sr, const char *file)
+{
+	FILE		*fp;
+	char		*line, *type, *ext, *lp, *tp;
+	const char	*served;
+	size_t		 cap = 0, bufcap = 0, i, j;
+
+	if ((fp = fopen(file, "re")) == NULL)
+		log_msg("static: %s: %s; built-in media types only", file,
+		    strerror(errno));
+	else {
+		/* The whole file: it holds no NUL. */
+		if (getdelim(&sr->types, &bufcap, '\0', fp) == -1 &&
+		    ferror(fp)) {
+			log_msg("static: %s: read error; built-in media "
+			    "types only", file);
+			free(sr->types);
+			sr->types = NULL;
+		}
+		fclose(fp);
+	}
+	for (line = sr->types == NULL ? NULL : strtok_r(sr->types, "\n",
+	    &lp); line != NULL; line = strtok_r(NULL, "\n", &lp)) {
+		if ((tp = strchr(line, '#')) != NULL)
+			*tp = '\0';
+		if ((type = strtok_r(line, " \t\r", &tp)) == NULL)
+			continue;
+		served = NULL;
+		while ((ext = strtok_r(NULL, " \t\r", &tp)) != NULL) {
+			if (served == NULL &&
+			    (served = static_mime_type(sr, type)) == NULL)
+				return -1;
+			if (static_mime_add(sr, &cap, ext, served) == -1)
+				return -1;
+		}
+	}
+	for (i = 0; i < sizeof(static_builtin) / sizeof(static_builtin[0]);
+	    i++)
+		if ((served = static_mime_type(sr, static_builtin[i].type)) ==
+		    NULL || static_mime_add(sr, &cap, static_builtin[i].ext,
+		    served) == -1)
+			return -1;
+	qsort(sr->mime, sr->nmime, sizeof(*sr->mime), static_mime_order);
+	for (i = 0, j = 0; i < sr->nmime; i++)
+		if (j == 0 || strcasecmp(sr->mime[j - 1].ext,
+		    sr->mime[i].ext) != 0)
+			sr->mime[j++] = sr->mime[i];
+	sr->nmime = j;
+	return 0;
+}
+
+/*
+ * The Content-Type of a file name by its longest known extension:
+ * "a.tm.json" tries "tm.json", then "json".  A leading dot does not start
+ * an extension.
+ */
+static const char *
+static_mime_lookup(const struct static_root *sr, const char *name)
+{
+	struct static_mime	 key, *m;
+	const char		*p;
+
+	for (p = strchr(name + (name[0] == '.'), '.'); p != NULL;
+	    p = strchr(p + 1, '.')) {
+		if (p[1] == '\0' || strlen(p + 1) > STATIC_EXT_MAX)
+			continue;
+		key.ext = p + 1;
+		if ((m = bsearch(&key, sr->mime, sr->nmime, sizeof(*m),
+		    static_mime_cmp)) != NULL)
+			return m->type;
+	}
+	return STATIC_DEFAULT_TYPE;
+}
+
+/* --- HTTP fields -------------------------------------------------------- */
+
+/* IMF-fixdate (RFC 9110 5.6.7), whatever the locale. */
+static void
+static_http_date(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    static_days[tm.tm_wday], tm.tm_mday, static_months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * An HTTP-date in any of its three forms (RFC 9110 5.6.7): IMF-fixdate,
+ * RFC 850, asctime.  0 and *t, or -1 when s is none of them.
+ */
+static int
+static_parse_date(const char *s, time_t *t)
+{
+	static const char *const formats[] = {
+		"%a, %d %b %Y %H:%M:%S GMT",
+		"%A, %d-%b-%y %H:%M:%S GMT",
+		"%a %b %e %H:%M:%S %Y",
+	};
+	struct tm	 tm;
+	const char	*end;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		if ((end = strptime(s, formats[i], &tm)) != NULL &&
+		    *end == '\0') {
+			*t = timegm(&tm);
+			return *t == (time_t)-1 ? -1 : 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Does the If-None-Match list (RFC 9110 13.1.2) name etag ("\"...\"")?
+ * The weak comparison: a W/ prefix on either side is ignored; "*"
+ * matches.  An element that is not an entity-tag matches nothing.
+ */
+static bool
+static_etag_match(const char *list, const char *etag)
+{
+	const char	*q;
+	size_t		 n;
+
+	if (strncmp(etag, "W/", 2) == 0)
+		etag += 2;
+	n = strlen(etag);
+	for (;;) {
+		list += strspn(list, " \t,");
+		if (*list == '\0')
+			return false;
+		if (*list == '*')
+			return true;
+		if (strncmp(list, "W/", 2) == 0)
+			list += 2;
+		if (*list == '"' && (q = strchr(list + 1, '"')) != NULL) {
+			if ((size_t)(q + 1 - list) == n &&
+			    memcmp(list, etag, n) == 0)
+				return true;
+			list = q + 1;
+		}
+		list += strcspn(list, ",");
+	}
+}
+
+/* A run of digits, saturating at UINT64_MAX.  -1 when there is none. */
+static int
+static_digits(const char **sp, uint64_t *v)
+{
+	const char	*s = *sp;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (*v = 0; *s >= '0' && *s <= '9'; s++)
+		if (*v > (UINT64_MAX - 9) / 10)
+			*v = UINT64_MAX;
+		else
+			*v = *v * 10 + (uint64_t)(*s - '0');
+	*sp = s;
+	return 0;
+}
+
+enum static_range {
+	STATIC_RANGE_NONE,	/* the whole file, 200 */
+	STATIC_RANGE_PART,	/* 206 */
+	STATIC_RANGE_UNSAT,	/* 416 */
+};
+
+/*
+ * A Range field (RFC 9110 14.1.2) against a file of size bytes: one range
+ * of bytes, "a-b", "a-" or "-n", sets *off and *len.  Several ranges, any
+ * other unit and anything malformed (a last byte before the first among
+ * them) are ignored: the whole file is sent, as the RFC allows.
+ */
+static enum static_range
+static_range_parse(const char *h, uint64_t size, uint64_t *off,
+    uint64_t *len)
+{
+	uint64_t	 first, last;
+	bool		 suffix;
+
+	h += strspn(h, " \t");
+	if (strncasecmp(h, "bytes", 5) != 0)
+		return STATIC_RANGE_NONE;
+	h += 5;
+	h += strspn(h, " \t");
+	if (*h++ != '=')
+		return STATIC_RANGE_NONE;
+	h += strspn(h, " \t");
+	if ((suffix = *h == '-'))
+		h++;
+	if (static_digits(&h, &first) == -1)
+		return STATIC_RANGE_NONE;
+	if (suffix) {
+		h += strspn(h, " \t");
+		if (*h != '\0')
+			return STATIC_RANGE_NONE;
+		if (first == 0 || size == 0)
+			return STATIC_RANGE_UNSAT;
+		*len = first < size ? first : size;
+		*off = size - *len;
+		return STATIC_RANGE_PART;
+	}
+	if (*h++ != '-')
+		return STATIC_RANGE_NONE;
+	last = UINT64_MAX;
+	if (*h >= '0' && *h <= '9' && static_digits(&h, &last) == -1)
+		return STATIC_RANGE_NONE;
+	h += strspn(h, " \t");
+	if (*h != '\0' || last < first)
+		return STATIC_RANGE_NONE;
+	if (first >= size)
+		return STATIC_RANGE_UNSAT;
+	if (last >= size)
+		last = size - 1;
+	*off = first;
+	*len = last - first + 1;
+	return STATIC_RANGE_PART;
+}
+
+/*
+ * If-Range (RFC 9110 13.1.5): the range applies only while the file is
+ * the one the client has: its entity-tag, compared strongly, or its
+ * Last-Modified date exactly.
+ */
+static bool
+static_if_range(const char *h, const struct static_file *f)
+{
+	time_t	 t;
+
+	if (h[0] == '"' || strncmp(h, "W/", 2) == 0)
+		return strcmp(h, f->etag) == 0;
+	return static_parse_date(h, &t) == 0 && t == f->st.st_mtime;
+}
+
+/* --- Paths -------------------------------------------------------------- */
+
+/*
+ * Is s well-formed UTF-8 (RFC 3629): no overlong form (0xC0 0xAE for
+ * '.'), no surrogate, nothing above U+10FFFF?
+ */
+static bool
+static_utf8(const unsigned char *s)
+{
+	unsigned	 n, i;
+	uint32_t	 c;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf) {
+			n = 1;
+			c = *s & 0x1f;
+		} else if (*s >= 0xe0 && *s <= 0xef) {
+			n = 2;
+			c = *s & 0x0f;
+		} else if (*s >= 0xf0 && *s <= 0xf4) {
+			n = 3;
+			c = *s & 0x07;
+		} else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			c = c << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/*
+ * Check the decoded path below the mount prefix and make of it the path
+ * relative to the root: "/a//b/./c" gives "a/b/c", "/" gives "".  *dir
+ * says whether it ended in a slash.  0, or the status to refuse it with
+ * and the reason in *why.  Pure: nothing is opened.  Called on a pool
+ * thread.
+ */
+static unsigned
+static_path(const char *path, bool hidden, char *rel, size_t rellen,
+    bool *dir, const char **why)
+{
+	const char	*c, *e;
+	size_t		 n, len = 0;
+
+	if (!static_utf8((const unsigned char *)path)) {
+		*why = "not UTF-8 (an overlong form?)";
+		return 404;
+	}
+	for (c = path; *c != '\0'; c++) {
+		if (*c == '\\') {
+			*why = "a backslash";
+			return 403;
+		}
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			*why = "a control byte";
+			return 404;
+		}
+	}
+	n = strlen(path);
+	*dir = n == 0 || path[n - 1] == '/';
+	rel[0] = '\0';
+	for (c = path; *c != '\0'; c = e) {
+		c += strspn(c, "/");
+		e = c + strcspn(c, "/");
+		n = (size_t)(e - c);
+		if (n == 0 || (n == 1 && c[0] == '.'))
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			*why = "a \"..\" component";
+			return 403;
+		}
+		if (c[0] == '.' && !hidden) {
+			*why = "a hidden component (--static-hidden is off)";
+			return 404;
+		}
+		if (len + (len > 0) + n + 1 > rellen) {
+			*why = "too long";
+			return 404;
+		}
+		if (len > 0)
+			rel[len++] = '/';
+		memcpy(rel + len, c, n);
+		len += n;
+		rel[len] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * openat2(2) beneath the root: no "..", no absolute or escaping symbolic
+ * link, no /proc magic link.  -1 with errno (ENOSYS: not in this kernel).
+ */
+static int
+static_openat2(int root, const char *rel, int flags)
+{
+#ifdef SYS_openat2
+	struct open_how	 how;
+	long		 fd;
+	int		 i;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)flags;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	for (i = 0; i < STATIC_OPEN_RETRIES; i++) {
+		fd = syscall(SYS_openat2, root, rel[0] == '\0' ? "." : rel,
+		    &how, sizeof(how));
+		if (fd != -1 || errno != EAGAIN)
+			return (int)fd;
+	}
+	return -1;
+#else
+	(void)root;
+	(void)rel;
+	(void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * The fallback without openat2: each directory component opened with
+ * O_NOFOLLOW below the last.  A symbolic link anywhere is refused
+ * (ELOOP), even one that stays inside the root: following it safely is
+ * what openat2 is for.  -1 with errno.
+ */
+static int
+static_walk(int root, const char *rel, int flags)
+{
+	char		 name[NAME_MAX + 1];
+	const char	*c, *e;
+	struct stat	 st;
+	int		 cur = root, fd, saved;
+	size_t		 n;
+
+	if (rel[0] == '\0')
+		return openat(root, ".", flags);
+	for (c = rel;; c = e + 1) {
+		e = c + strcspn(c, "/");
+		if ((n = (size_t)(e - c)) > NAME_MAX) {
+			fd = -1;
+			errno = ENAMETOOLONG;
+			break;
+		}
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if (*e == '\0')
+			fd = openat(cur, name, flags | O_NOFOLLOW);
+		else
+			fd = openat(cur, name, O_PATH | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		/* A link opened O_PATH|O_NOFOLLOW, or refused: which? */
+		if ((fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+		    fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode)) || (fd != -1 && fstat(fd, &st) == 0 &&
+		    S_ISLNK(st.st_mode))) {
+			if (fd != -1)
+				close(fd);
+			fd = -1;
+			errno = ELOOP;
+		}
+		if (cur != root) {
+			saved = errno;
+			close(cur);
+			errno = saved;
+		}
+		if (fd == -1 || *e == '\0')
+			break;
+		cur = fd;
+	}
+	return fd;
+}
+
+/*
+ * Open rel beneath the root for reading and fstat it.  O_NONBLOCK: a FIFO
+ * must not block the thread on its open (it is refused after the fstat);
+ * it changes nothing for a regular file.  0, or the status to refuse
+ * with and *why.
+ */
+static unsigned
+static_open(const struct static_root *sr, const char *rel,
+    struct static_file *f, const char **why)
+{
+	int	 flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+
+	if (sr->walk)
+		f->fd = static_walk(sr->fd, rel, flags);
+	else
+		f->fd = static_openat2(sr->fd, rel, flags);
+	if (f->fd == -1) {
+		switch (errno) {
+		case ENOENT:
+		case ENOTDIR:
+		case ENAMETOOLONG:
+			*why = "not found";
+			return 404;
+		case EXDEV:
+			*why = "a symbolic link leads out of the root";
+			return 403;
+		case ELOOP:
+			*why = sr->walk ? "a symbolic link (refused "
+			    "without openat2)" : "a symbolic link loop or "
+			    "magic link";
+			return 403;
+		case EACCES:
+		case EPERM:
+			*why = "permission denied";
+			return 403;
+		case ENXIO:
+		case ENODEV:
+		case EOPNOTSUPP:
+			*why = "not a regular file";
+			return 403;
+		case EMFILE:
+		case ENFILE:
+		case ENOMEM:
+			*why = "out of descriptors or memory";
+			return 503;
+		default:
+			*why = strerror(errno);
+			return 500;
+		}
+	}
+	if (fstat(f->fd, &f->st) == -1) {
+		*why = strerror(errno);
+		close(f->fd);
+		f->fd = -1;
+		return 500;
+	}
+	return 0;
+}
+
+/*
+ * Location for a directory asked without its slash: the mount prefix,
+ * the normalised path percent-encoded, "/", and the query as sent.  -1
+ * when it does not fit.
+ */
+static int
+static_location(const char *prefix, const char *rel, const char *query,
+    char *buf, size_t len)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*s;
+	size_t			 n;
+	int			 m;
+
+	if ((m = snprintf(buf, len, "%s/", prefix)) < 0 || (size_t)m >= len)
+		return -1;
+	n = (size_t)m;
+	for (s = (const unsigned char *)rel; *s != '\0'; s++) {
+		if (n + 4 > len)
+			return -1;
+		if (isalnum(*s) || strchr("/-._~!$&'()*+,;=:@", *s) != NULL)
+			buf[n++] = (char)*s;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[*s >> 4];
+			buf[n++] = hex[*s & 15];
+		}
+	}
+	if (rel[0] != '\0') {
+		if (n + 2 > len)
+			return -1;
+		buf[n++] = '/';
+	}
+	buf[n] = '\0';
+	if (query[0] != '\0' && ((m = snprintf(buf + n, len - n, "?%s",
+	    query)) < 0 || (size_t)m >= len - n))
+		return -1;
+	return 0;
+}
+
+/* --- Answers ------------------------------------------------------------ */
+
+/* A refused request: the status, a short body, and one error-log line. */
+static int
+static_refuse(struct app *a, struct poolserve_request *r, unsigned status,
+    const char *why)
+{
+	const char	*text;
+
+	log_msg("static %s: %s: %s %s: %u, %s", a->prefix[0] == '\0' ? "/" :
+	    a->prefix, poolserve_client_addr(r), poolserve_method(r),
+	    poolserve_target(r), status, why);
+	switch (status) {
+	case 403:
+		text = "forbidden\n";
+		break;
+	case 404:
+		text = "not found\n";
+		break;
+	case 503:
+		if (poolserve_add_header(r, "Retry-After", "1") == -1)
+			return -1;
+		text = "service unavailable\n";
+		break;
+	default:
+		return -1;		/* poolserve answers 500 */
+	}
+	return poolserve_respondf(r, status, "%s", text);
+}
+
+static int
+static_headers(struct poolserve_request *r, const struct static_file *f)
+{
+	if (poolserve_add_header(r, "ETag", f->etag) == -1 ||
+	    poolserve_add_header(r, "Last-Modified", f->modified) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * 304 when a validator says the client has the file: If-None-Match, or
+ * when there is none If-Modified-Since (RFC 9110 13.2.2).
+ */
+static bool
+static_not_modified(struct poolserve_request *r, const struct static_file *f)
+{
+	const char	*h;
+	time_t		 t;
+
+	if ((h = poolserve_header(r, "If-None-Match")) != NULL)
+		return static_etag_match(h, f->etag);
+	if ((h = poolserve_header(r, "If-Modified-Since")) != NULL)
+		return static_parse_date(h, &t) == 0 && f->st.st_mtime <= t;
+	return false;
+}
+
+/*
+ * Send the open regular file f (whose name is name, for its type): 304,
+ * 206, 416 or 200.  The descriptor goes to poolserve_body_fd, which owns
+ * it from then on, or is closed here.
+ */
+static int
+static_send(const struct static_root *sr, struct poolserve_request *r,
+    struct static_file *f, const char *name)
+{
+	const char		*h;
+	char			 cr[80];
+	uint64_t		 size = (uint64_t)f->st.st_size, off = 0,
+				 len = size;
+	enum static_range	 range = STATIC_RANGE_NONE;
+	unsigned		 status = 200;
+	int			 fd = f->fd;
+
+	f->fd = -1;
+	snprintf(f->etag, sizeof(f->etag), "\"%" PRIx64 "-%" PRIx64 "\"",
+	    (uint64_t)f->st.st_mtime, size);
+	static_http_date(f->st.st_mtime, f->modified, sizeof(f->modified));
+
+	/*
+	 * A cache updates the stored headers from a 304 (RFC 9111 4.3.4):
+	 * the Content-Type is the file's, not poolserve's text/plain.
+	 */
+	if (static_not_modified(r, f)) {
+		close(fd);
+		if (poolserve_set_status(r, 304) == -1 ||
+		    poolserve_add_header(r, "Content-Type",
+		    static_mime_lookup(sr, name)) == -1 ||
+		    static_headers(r, f) == -1 ||
+		    poolserve_body_static(r, "", 0) == -1)
+			return -1;
+		return 0;
+	}
+	/* Range is defined for GET only (RFC 9110 14.2). */
+	if (strcmp(poolserve_method(r), "GET") == 0 &&
+	    (h = poolserve_header(r, "Range")) != NULL &&
+	    ((h = poolserve_header(r, "If-Range")) == NULL ||
+	    static_if_range(h, f)))
+		range = static_range_parse(poolserve_header(r, "Range"), size,
+		    &off, &len);
+	if (range == STATIC_RANGE_UNSAT) {
+		close(fd);
+		snprintf(cr, sizeof(cr), "bytes */%" PRIu64, size);
+		if (poolserve_add_header(r, "Content-Range", cr) == -1 ||
+		    poolserve_add_header(r, "Accept-Ranges", "bytes") == -1)
+			return -1;
+		return poolserve_respondf(r, 416, "range not satisfiable\n");
+	}
+	if (range == STATIC_RANGE_PART) {
+		status = 206;
+		snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%"
+		    PRIu64, off, off + len - 1, size);
+		if (poolserve_add_header(r, "Content-Range", cr) == -1) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (poolserve_set_status(r, status) == -1 ||
+	    poolserve_add_header(r, "Content-Type",
+	    static_mime_lookup(sr, name)) == -1 ||
+	    static_headers(r, f) == -1 ||
+	    poolserve_add_header(r, "Accept-Ranges", "bytes") == -1) {
+		close(fd);
+		return -1;
+	}
+	return poolserve_body_fd(r, fd, off, len);
+}
+
+/* --- The kind ----------------------------------------------------------- */
+
+/*
+ * In the master, before fork and on each SIGHUP: the directory must exist
+ * and be a directory the master can open and read.
+ */
+static int
+static_check(const char *arg, char *err, size_t errlen)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "--static-map: a directory is needed "
+		    "after =");
+		return -1;
+	}
+	if ((fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "--static-map: %s: %s", arg,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+static_fini(struct app *a)
+{
+	struct static_root	*sr = a->data;
+	size_t			 i;
+
+	if (sr == NULL)
+		return;
+	if (sr->fd != -1)
+		close(sr->fd);
+	for (i = 0; i < sr->nstrings; i++)
+		free(sr->strings[i]);
+	free(sr->strings);
+	free(sr->mime);
+	free(sr->types);
+	free(sr);
+	a->data = NULL;
+}
+
+/*
+ * In each worker after fork, as the user it runs as: open the root, learn
+ * whether the kernel has openat2, read the media types.
+ * POOLSERVE_STATIC_NO_OPENAT2 in the environment forces the fallback (for
+ * its tests).
+ */
+static int
+static_init(struct app *a)
+{
+	struct static_root	*sr;
+	const char		*e;
+	int			 fd;
+
+	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
+		log_msg("static %s: out of memory", a->prefix);
+		return -1;
+	}
+	a->data = sr;
+	sr->hidden = a->cfg->static_hidden;
+	if ((sr->fd = open(a->arg, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_msg("static %s: %s: %s", a->prefix, a->arg,
+		    strerror(errno));
+		static_fini(a);
+		return -1;
+	}
+	e = getenv("POOLSERVE_STATIC_NO_OPENAT2");
+	if (e != NULL && e[0] != '\0' && strcmp(e, "0") != 0)
+		sr->walk = true;
+	else if ((fd = static_openat2(sr->fd, "", O_PATH | O_CLOEXEC)) != -1)
+		close(fd);
+	else if (errno == ENOSYS || errno == EPERM) {
+		/* EPERM: a seccomp filter that does not know openat2 */
+		log_msg("static %s: no openat2 (%s): symbolic links under %s "
+		    "are refused", a->prefix, strerror(errno), a->arg);
+		sr->walk = true;
+	}
+	if (static_mime_load(sr, STATIC_MIME_FILE) == -1) {
+		log_msg("static %s: out of memory", a->prefix);
+		static_fini(a);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One request, on a pool thread.  Thread-safe: it reads a->data and
+ * writes only its own stack and descriptors.
+ */
+static int
+static_handle(struct app *a, struct poolserve_request *r)
+{
+	const struct static_root	*sr = a->data;
+	const char			*method = poolserve_method(r), *why;
+	const char			*name;
+	char				 rel[PATH_MAX], loc[PATH_MAX * 3 + 2048];
+	struct static_file		 f;
+	unsigned			 status;
+	bool				 dir;
+
+	if (strcmp(method, "OPTIONS") == 0) {
+		if (poolserve_add_header(r, "Allow", STATIC_ALLOW) == -1 ||
+		    poolserve_set_status(r, 200) == -1)
+			return -1;
+		return poolserve_body_static(r, "", 0);
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		if (poolserve_add_header(r, "Allow", STATIC_ALLOW) == -1)
+			return -1;
+		return poolserve_respondf(r, 405, "method %s not allowed\n",
+		    method);
+	}
+	/* libmicrohttpd refuses %00; a NUL would cut the path short. */
+	if (strstr(poolserve_target(r), "%00") != NULL)
+		return static_refuse(a, r, 404, "a NUL byte");
+	if ((status = static_path(poolserve_path(r), sr->hidden, rel,
+	    sizeof(rel) - sizeof(STATIC_INDEX) - 1, &dir, &why)) != 0)
+		return static_refuse(a, r, status, why);
+	if ((status = static_open(sr, rel, &f, &why)) != 0)
+		return static_refuse(a, r, status, why);
+
+	if (S_ISDIR(f.st.st_mode)) {
+		close(f.fd);
+		if (!dir) {
+			if (static_location(a->prefix, rel,
+			    poolserve_query(r), loc, sizeof(loc)) == -1)
+				return static_refuse(a, r, 404, "too long");
+			if (poolserve_add_header(r, "Location", loc) == -1)
+				return -1;
+			return poolserve_respondf(r, 301, "moved to %s\n",
+			    loc);
+		}
+		/* rel has room for it: see the call of static_path. */
+		if (rel[0] != '\0')
+			strcat(rel, "/");
+		strcat(rel, STATIC_INDEX);
+		if ((status = static_open(sr, rel, &f, &why)) == 404)
+			return static_refuse(a, r, 403, "a directory without "
+			    STATIC_INDEX " (no listings)");
+		if (status != 0)
+			return static_refuse(a, r, status, why);
+	}
+	if (!S_ISREG(f.st.st_mode)) {
+		close(f.fd);
+		return static_refuse(a, r, 403, S_ISDIR(f.st.st_mode) ?
+		    STATIC_INDEX " is a directory" : "not a regular file");
+	}
+	name = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
+	return static_send(sr, r, &f, name);
+}
+
+const struct app_kind app_static = {
+	"static", static_check, static_init, NULL, static_handle, static_fini
+};

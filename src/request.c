@@ -1,0 +1,605 @@
+/*
+ * The protocol side of a worker: libmicrohttpd's callbacks for a request,
+ * its states, its body, its run on a pool thread and its access-log line.
+ * worker.c owns the connections and the event loop; the applications
+ * (app.c) build the answer through <poolserve/poolserve.h>.
+ *
+ * A request's life, all on the event loop's thread but its run:
+ *
+ *   request_begin     libmicrohttpd read a request line: reset the state
+ *   request_access    headers (checked by http_check), then the body,
+ *                     then: suspend the connection and submit it to the
+ *                     pool; once resumed, queue the response
+ *   request_run       on a pool thread: route, run the application, build
+ *                     the response, log, resume the connection
+ *   request_completed the response is sent (or the connection failed)
+ *
+ * libmicrohttpd closes a connection whose first call of the access
+ * handler queues a response, so a response is only queued once the
+ * handler was called once before (REQ_REPLY), except to refuse.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "poolserve.h"
+
+#define SHED_WAIT_MS	20	/* request_shed(): a wait that long */
+
+/*
+ * A chunked body that goes on this far past --max-body-size is cut off
+ * (request_body_append).
+ */
+#define BODY_DISCARD_MAX	(64 * 1024)
+
+#define REQUEST_OF(it)	((struct poolserve_request *)((char *)(it) - \
+			    offsetof(struct poolserve_request, item)))
+
+/* Count an answer in the shared statistics. */
+static void
+request_count_answer(struct worker *w, unsigned status, uint64_t len,
+    uint64_t parsed_us)
+{
+	if (status >= 100 && status < 600)
+		atomic_fetch_add_explicit(&w->sw->status_class[status / 100],
+		    1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->sw->sent_bytes, len,
+	    memory_order_relaxed);
+	stats_observe(&w->sw->duration, worker_now_us() - parsed_us);
+}
+
+/*
+ * True when the client is gone: an orderly close or a reset is pending on
+ * the socket.  Peeking consumes nothing.  A client that half-closed its
+ * sending side after the request is treated as gone too.
+ */
+bool
+request_client_gone(int fd)
+{
+	char	 c;
+	ssize_t	 n;
+
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return true;
+	return n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR;
+}
+
+static enum MHD_Result
+request_sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_sum	*s = cls;
+
+	(void)kind;
+	s->n++;
+	s->bytes += strlen(key) + (value != NULL ? strlen(value) : 0);
+	return MHD_YES;
+}
+
+/*
+ * With several workers, a keep-alive request that waited SHED_WAIT_MS or
+ * more for a thread, while others still wait, is answered with
+ * Connection: close: the client's next request then waits in the shared
+ * listen backlog, where whichever worker is free first takes it, instead
+ * of in this worker's queue while another worker may be idle.  Short
+ * waits (fast routes) keep their connections; one worker has no other to
+ * hand over to.  Runs on a pool thread.
+ */
+static bool
+request_shed(struct worker *w, uint64_t waited_us)
+{
+	return w->cfg->processes > 1 && waited_us >= SHED_WAIT_MS * 1000 &&
+	    atomic_load(&w->sw->pool.waiting) > 0;
+}
+
+static void
+request_log_access(struct poolserve_request *r, const char *thread,
+    uint64_t body_bytes, const struct header_sum *resp_hdrs, uint64_t wreq,
+    uint64_t total, unsigned long queued_ms)
+{
+	struct access_entry	 e;
+	struct header_sum	 vars = { 0, 0 };
+
+	if (!log_access_enabled())
+		return;
+	MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
+	    request_sum_header, &vars);
+	e.peer = r->conn->peer;
+	e.method = r->method;
+	e.uri = r->uri;
+	e.version = r->version;
+	e.thread = thread;
+	e.vars = vars.n;
+	e.vars_bytes = vars.bytes;
+	e.started = r->started;
+	e.msecs = (unsigned long)(pool_now_ms() - r->parsed_ms);
+	e.body_bytes = strcmp(r->method, "HEAD") == 0 ? 0 : body_bytes;
+	e.status = r->status;
+	e.resp_headers = resp_hdrs->n;
+	e.resp_header_bytes = resp_hdrs->bytes;
+	e.queued_ms = queued_ms;
+	e.worker_req = wreq;
+	e.total_req = total;
+	e.pid = r->conn->w->pid;
+	log_access(&e);
+}
+
+/* The body's length as it will be sent. */
+static uint64_t
+request_body_bytes(const struct reply *rep)
+{
+	switch (rep->kind) {
+	case BODY_FD:
+		return rep->fd_len;
+	case BODY_STREAM:
+		return rep->streamed;
+	default:
+		return rep->len;
+	}
+}
+
+/*
+ * Run the application on pool thread <core>.  The application answered
+ * when handle returns, or, for a stream, it has been writing: the response
+ * was queued at its first write and the stream is ended here.
+ */
+static void
+request_handle(struct worker *w, struct poolserve_request *r)
+{
+	const struct app	*a = r->app;
+
+	if (a == NULL) {
+		(void)poolserve_respondf(r, 404, "no application is mounted "
+		    "at %s\n", r->path);
+		return;
+	}
+	if (a->kind->handle((struct app *)a, r) == 0)
+		return;
+	if (r->reply.stream != NULL) {
+		r->reply.failed = true;	/* reply_stream_end() closes it */
+		return;
+	}
+	log_msg("worker %u: %s application at %s failed on %s %s (thread %s)",
+	    w->no, a->kind->name, a->prefix[0] != '\0' ? a->prefix : "/",
+	    r->method, r->path, w->names[r->core]);
+	reply_reset(&r->reply);
+	(void)poolserve_respondf(r, 500, "internal server error\n");
+}
+
+/*
+ * pool_run_fn: runs on pool thread <core> for each request it takes.  The
+ * request's connection is suspended, so nothing else touches it until
+ * MHD_resume_connection() (or the end of its stream); r must not be used
+ * after that.
+ */
+void
+request_run(struct pool_item *it, unsigned core, void *arg)
+{
+	struct worker			*w = arg;
+	struct poolserve_request	*r = REQUEST_OF(it);
+	struct header_sum		 hdrs = { 0, 0 };
+	struct stats_thread		*st;
+	uint64_t			 wreq, total, taken_us;
+	unsigned long			 queued_ms;
+	bool				 stream;
+
+	/*
+	 * A first request may have waited in the listen backlog, any other
+	 * in the FIFO: look whether its client is still there.  A keep-alive
+	 * request taken at once cannot have been abandoned; skip the syscall.
+	 */
+	if ((r->nth == 1 || pool_now_ms() - r->parsed_ms > 0) &&
+	    request_client_gone(r->conn->fd)) {
+		atomic_fetch_add(&w->sw->skipped, 1);
+		log_msg("worker %u: skipped %s %s from %s: the client left "
+		    "after waiting %llu ms (thread %s)", w->no, r->method,
+		    r->path, r->conn->peer,
+		    (unsigned long long)(pool_now_ms() - r->parsed_ms),
+		    w->names[core]);
+		r->drop = true;
+		goto resume;
+	}
+
+	st = stats_thread(w->stats, w->no, core);
+	taken_us = worker_now_us();
+	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
+	stats_begin(st, r->method, r->uri);
+	atomic_store(&w->busy_since[core], taken_us / 1000);
+	atomic_fetch_add(&st->requests, 1);
+	wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
+	if (w->max_requests != 0 &&
+	    atomic_fetch_add(&w->served, 1) + 1 == w->max_requests) {
+		atomic_store(&w->retire_asked, true);
+		worker_wake(w);
+	}
+	total = atomic_fetch_add(&w->stats->requests, 1) + 1;
+	r->core = core;
+	r->thread_data = r->app != NULL ? w->thread_data[core * app_count() +
+	    r->app->index] : NULL;
+	request_handle(w, r);
+	if (!(stream = r->reply.stream != NULL)) {
+		r->status = r->reply.status;
+		r->reply.shed = request_shed(w, taken_us - r->parsed_us);
+	}
+	stats_end(st, r->reply.status);
+	atomic_store(&w->busy_since[core], 0);
+	request_count_answer(w, r->reply.status, request_body_bytes(&r->reply),
+	    r->parsed_us);
+	if (stream)
+		hdrs = r->reply.sum;
+	else if ((r->response = reply_response(w, &r->reply, &hdrs)) ==
+	    NULL) {
+		log_msg("worker %u: out of memory answering %s %s", w->no,
+		    r->method, r->path);
+		r->drop = true;
+		goto resume;
+	}
+	queued_ms = (unsigned long)((taken_us - r->parsed_us) / 1000);
+	request_log_access(r, w->names[core], request_body_bytes(&r->reply),
+	    &hdrs, wreq, total, w->cfg->queue_warn > 0 &&
+	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
+	if (stream) {
+		reply_stream_end(r, r->reply.failed);	/* r is not ours now */
+		return;
+	}
+resume:
+	r->state = REQ_REPLY;
+	MHD_resume_connection(r->mhd);
+	worker_wake(w);
+}
+
+/*
+ * A response made on libmicrohttpd's thread (a refusal, 503): log it too.
+ * close ends the connection with it.
+ */
+static enum MHD_Result
+request_answer_now(struct worker *w, struct poolserve_request *r,
+    unsigned status, const char *text, bool close)
+{
+	struct header_sum	 hdrs;
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+
+	reply_reset(&r->reply);
+	(void)poolserve_respondf(r, status, "%s\n", text);
+	r->reply.close = close;
+	r->status = status;
+	if ((resp = reply_response(w, &r->reply, &hdrs)) == NULL)
+		return MHD_NO;
+	request_count_answer(w, status, r->reply.len, r->parsed_us);
+	request_log_access(r, "-", r->reply.len, &hdrs,
+	    atomic_fetch_add(&w->sw->requests, 1) + 1,
+	    atomic_fetch_add(&w->stats->requests, 1) + 1, 0);
+	ret = MHD_queue_response(r->mhd, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/*
+ * Request-body handling, on libmicrohttpd's thread.  Once a body is over
+ * --max-body-size the rest is only counted (body_len keeps growing, the
+ * data is dropped) so that the 413 can be sent when it ends: libmicrohttpd
+ * 0.9.75 queues a response only before the body or after all of it.  A
+ * chunked body that goes on BODY_DISCARD_MAX past the limit is cut off:
+ * -1, and the caller closes the connection.
+ */
+static int
+request_body_append(struct worker *w, struct poolserve_request *r,
+    const char *data, size_t len)
+{
+	size_t	 cap;
+	char	*nb;
+
+	if (r->too_large || len > w->cfg->max_body_size - r->body_len) {
+		r->too_large = true;
+		r->body_len += len;
+		if (r->body_len - w->cfg->max_body_size > BODY_DISCARD_MAX) {
+			log_msg("worker %u: closed the connection from %s: "
+			    "chunked body of %s %s over --max-body-size %lu by "
+			    "more than %u bytes", w->no, r->conn->peer,
+			    r->method, r->path, w->cfg->max_body_size,
+			    BODY_DISCARD_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (r->body_len + len > r->body_cap) {
+		cap = r->body_cap != 0 ? r->body_cap : 1024;
+		while (cap < r->body_len + len)
+			cap *= 2;
+		if ((nb = realloc(r->body, cap)) == NULL)
+			return -1;
+		r->body = nb;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	return 0;
+}
+
+/*
+ * Refuse a request on the first call of request_access: one error-log line
+ * naming the client and the reason, an access-log line, and an answer
+ * with Connection: close (a body the client may still send is discarded
+ * by libmicrohttpd, which then closes).
+ */
+static enum MHD_Result
+request_reject(struct worker *w, struct poolserve_request *r, unsigned status,
+    const char *fmt, ...)
+{
+	va_list		 ap;
+	char		 why[256];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pool_unfresh(&w->pool, &r->conn->fresh);
+	log_msg("worker %u: rejected request from %s: %u %s: %s", w->no,
+	    r->conn->peer, status, MHD_get_reason_phrase_for(status), why);
+	return request_answer_now(w, r, status, why, true);
+}
+
+/* The head is complete: check it, route it, refuse a body announced too large. */
+static enum MHD_Result
+request_head(struct worker *w, struct poolserve_request *r,
+    struct MHD_Connection *mhd, const char *url, const char *method,
+    const char *version)
+{
+	const char		*cl;
+	unsigned long long	 len;
+	struct http_head	 h;
+	unsigned		 status;
+	char			 why[256];
+
+	r->state = REQ_BODY;
+	r->counted = true;
+	w->unfinished++;
+	r->mhd = mhd;
+	r->method = method;
+	r->path = url;
+	r->version = version;
+	r->parsed_us = worker_now_us();
+	r->parsed_ms = r->parsed_us / 1000;
+	r->started = time(NULL);
+	h.mhd = mhd;
+	h.method = method;
+	h.target = r->uri;
+	h.version = version;
+	h.path = r->path;
+	h.max_header_size = w->cfg->max_header_size;
+	if ((status = http_check(&h, why, sizeof(why))) != 0)
+		return request_reject(w, r, status, "%s", why);
+	r->path = h.path;
+	r->app = app_route(r->path, &r->app_path);
+	cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&
+	    len > w->cfg->max_body_size)
+		return request_reject(w, r, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "request body of %llu bytes, over --max-body-size %lu",
+		    len, w->cfg->max_body_size);
+	return MHD_YES;
+}
+
+/* The whole request is in: hand it to the pool, or refuse it (--queue). */
+static enum MHD_Result
+request_submit(struct worker *w, struct poolserve_request *r,
+    struct MHD_Connection *mhd)
+{
+	r->state = REQ_QUEUED;
+	MHD_suspend_connection(mhd);
+	if (pool_submit(&w->pool, &r->item, &r->conn->fresh) == POOL_QUEUED)
+		return MHD_YES;
+	/* Refused: --queue is full.  Answer 503 once resumed. */
+	atomic_fetch_add(&w->sw->rejected, 1);
+	log_msg("worker %u: queue full (%u threads busy, %u waiting): "
+	    "503 for %s %s from %s", w->no, w->pool.threads,
+	    w->pool.queue_max, r->method, r->path, r->conn->peer);
+	r->drop = false;
+	r->response = NULL;
+	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	r->state = REQ_REPLY;
+	MHD_resume_connection(mhd);
+	return MHD_YES;
+}
+
+/*
+ * The access handler, on libmicrohttpd's thread.  It never answers on the
+ * first call of a request (libmicrohttpd would then close the connection)
+ * except to refuse it (http_check, a body announced as too large),
+ * where closing is right.
+ */
+enum MHD_Result
+request_access(void *cls, struct MHD_Connection *mhd, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	struct worker			*w = cls;
+	struct poolserve_request	*r = *req_cls;
+	enum MHD_Result			 ret;
+
+	if (r == NULL)
+		return MHD_NO;		/* no connection state: close */
+	switch (r->state) {
+	case REQ_NEW:
+		return request_head(w, r, mhd, url, method, version);
+	case REQ_BODY:
+		if (*upload_data_size > 0) {
+			if (request_body_append(w, r, upload_data,
+			    *upload_data_size) == -1)
+				return MHD_NO;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (r->too_large)
+			return request_reject(w, r, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "chunked request body of %zu bytes, over "
+			    "--max-body-size %lu", r->body_len,
+			    w->cfg->max_body_size);
+		return request_submit(w, r, mhd);
+	case REQ_QUEUED:
+		return MHD_YES;		/* not reached: suspended */
+	case REQ_REPLY:
+		if (r->drop)
+			return MHD_NO;
+		if (r->response == NULL)
+			return request_answer_now(w, r, r->status,
+			    "server busy, retry later", false);
+		ret = MHD_queue_response(mhd, r->status, r->response);
+		MHD_destroy_response(r->response);
+		r->response = NULL;
+		return ret;
+	}
+	return MHD_NO;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a new request begins; its *req_cls. */
+void *
+request_begin(void *cls, const char *uri, struct MHD_Connection *mhd)
+{
+	struct worker			*w = cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct conn			*c;
+	struct poolserve_request	*r;
+	size_t				 len = strlen(uri) + 1;
+	char				*nu;
+
+	ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (c = ci->socket_context) == NULL)
+		return NULL;
+	r = &c->req;
+	if (len > r->uri_cap) {
+		if ((nu = realloc(r->uri, len)) == NULL)
+			return NULL;
+		r->uri = nu;
+		r->uri_cap = len;
+	}
+	memcpy(r->uri, uri, len);
+	r->nth++;
+	r->state = REQ_NEW;
+	r->body_len = 0;
+	r->too_large = false;
+	r->drop = false;
+	r->response = NULL;
+	r->app = NULL;
+	r->app_path = NULL;
+	reply_reset(&r->reply);
+	if (w->cfg->keepalive_timeout != w->cfg->read_timeout)
+		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
+		    w->cfg->read_timeout);
+	return r;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the connection may now idle. */
+void
+request_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct worker			*w = cls;
+	struct poolserve_request	*r = *req_cls;
+
+	if (r != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		r->conn->served++;
+	if (r != NULL && r->counted) {
+		r->counted = false;
+		w->unfinished--;
+	}
+	if (r != NULL && r->response != NULL) {
+		MHD_destroy_response(r->response);
+		r->response = NULL;
+	}
+	if (w->cfg->keepalive_timeout != 0 &&
+	    w->cfg->keepalive_timeout != w->cfg->read_timeout)
+		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
+		    w->cfg->keepalive_timeout);
+}
+
+/* The connection closes: what its request still holds. */
+void
+request_free(struct poolserve_request *r)
+{
+	reply_reset(&r->reply);
+	free(r->uri);
+	free(r->body);
+}
+
+
+/*
+ * libmicrohttpd's own messages, on its thread.  The answers it makes by
+ * itself (a request line or header block that does not parse or does not
+ * fit its memory pool, a bad Content-Length or chunk) become one line,
+ * "worker N: rejected request: 400 Bad Request: <its reason>"; the lines
+ * it writes just before one are left out.  libmicrohttpd 0.9.75 gives its
+ * logger no connection, so that line cannot name the client.
+ */
+void
+request_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static const char	 rejected[] = "Error processing request (HTTP "
+				    "response code is %u";
+	static const char *const before[] = {
+		"Application reported internal error",	/* we log those */
+		"Not enough memory in pool to",
+		"Failed to parse `Content-Length'",
+		"Too large value of 'Content-Length'",
+		"Received HTTP/1.1 request without",
+	};
+	struct worker	*w = cls;
+	char		 buf[1024], *s, *d, *e;
+	const char	*msg;
+	unsigned	 status;
+	size_t		 n, i;
+	va_list		 aq;
+
+	if (strncmp(fmt, rejected, sizeof(rejected) - 1) == 0) {
+		va_copy(aq, ap);
+		status = va_arg(aq, unsigned);
+		msg = va_arg(aq, const char *);
+		va_end(aq);
+		/* its answer's text, without the markup */
+		snprintf(buf, sizeof(buf), "%s", msg != NULL ? msg : "");
+		if ((s = strstr(buf, "<body>")) != NULL)
+			s += 6;
+		else
+			s = buf;
+		if ((e = strstr(s, "</body>")) != NULL)
+			*e = '\0';
+		for (d = buf; *s != '\0'; s++) {
+			if (*s == '<' && (e = strchr(s, '>')) != NULL)
+				s = e;
+			else if (strncmp(s, "&quot;", 6) == 0) {
+				*d++ = '"';
+				s += 5;
+			} else
+				*d++ = *s;
+		}
+		*d = '\0';
+		log_msg("worker %u: rejected request: %u %s%s%s", w->no, status,
+		    MHD_get_reason_phrase_for(status), buf[0] != '\0' ?
+		    ": " : "", buf);
+		return;
+	}
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	for (i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		if (strncmp(buf, before[i], strlen(before[i])) == 0)
+			return;
+	/* TCP options on a unix: socket's connection: nothing is wrong. */
+	if ((strncmp(buf, "Setting TCP_", 12) == 0 &&
+	    strstr(buf, strerror(EOPNOTSUPP)) != NULL) ||
+	    strncmp(buf, "Failed to push the data from buffers", 36) == 0)
+		return;
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_msg("worker %u: libmicrohttpd: %s", w->no, buf);
+}
