@@ -8,8 +8,12 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "poolserve.h"
 
@@ -17,12 +21,13 @@ static const struct app_kind *const app_kinds[] = {
 	&app_lab,
 	&app_static,
 	&app_module,
+	&app_wsgi,
 };
 
 static struct app	 apps[CONFIG_MAX_MOUNTS];	/* longest prefix first */
 static unsigned		 napps;
 
-static const struct config_mount app_default = { "", "lab", "" };
+static const struct config_mount app_default = { "--mount", "", "lab", "" };
 
 const struct app_kind *
 app_kind(const char *name)
@@ -62,15 +67,65 @@ app_check_all(const struct config *cfg, char *err, size_t errlen)
 			    "/", m->kind);
 			return -1;
 		}
-		if (k->check != NULL && k->check(m->arg, why,
-		    sizeof(why)) == -1) {
-			snprintf(err, errlen, "--mount %s=%s:%s: %s",
-			    m->prefix[0] != '\0' ? m->prefix : "/", m->kind,
-			    m->arg, why);
-			return -1;
-		}
+		if (k->check == NULL || k->check(cfg, m->arg, why,
+		    sizeof(why)) == 0)
+			continue;
+		if (strcmp(m->opt, "--mount") == 0 ||
+		    strcmp(m->opt, "--static-map") == 0)
+			snprintf(err, errlen, "%s %s=%s%s%s: %s", m->opt,
+			    m->prefix[0] != '\0' ? m->prefix : "/",
+			    strcmp(m->opt, "--mount") == 0 ? m->kind : "",
+			    strcmp(m->opt, "--mount") == 0 ? ":" : "", m->arg,
+			    why);
+		else
+			snprintf(err, errlen, "%s %s: %s", m->opt, m->arg, why);
+		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Run a kind's check in a child process, which reports what is wrong
+ * through a pipe: what the check loads (a module, Python) is never
+ * mapped in the master, and a crash while loading takes only the child.
+ */
+int
+app_check_child(app_check_fn *fn, const struct config *cfg, const char *arg,
+    char *err, size_t errlen)
+{
+	int		 fds[2], status = 0;
+	pid_t		 pid;
+	ssize_t		 n;
+
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		snprintf(err, errlen, "cannot check it: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (fn(cfg, arg, err, errlen) == -1) {
+			(void)!write(fds[1], err, strlen(err));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], err, errlen - 1);
+	err[n > 0 ? (size_t)n : 0] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "cannot check it: waitpid: %s",
+			    strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (err[0] == '\0')
+		snprintf(err, errlen, "it crashed while loading (%s)",
+		    WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
+		    "no reason given");
+	return -1;
 }
 
 static int

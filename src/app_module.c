@@ -13,8 +13,6 @@
  */
 #include "config.h"
 
-#include <sys/wait.h>
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -89,44 +87,56 @@ fail:
 }
 
 /*
- * In the master: load the module in a child process, which reports what
- * is wrong through a pipe.
+ * A file mounted twice would be one dlopen handle with its init and fini
+ * run twice over the same globals: refused.  (The module sees where it
+ * was reached by poolserve_script_name.)
  */
 static int
-module_check(const char *spec, char *err, size_t errlen)
+module_once(const struct config *cfg, const char *spec, char *err,
+    size_t errlen)
+{
+	char		 path[PATH_MAX], other[PATH_MAX], real[PATH_MAX];
+	char		 oreal[PATH_MAX];
+	const char	*arg;
+	unsigned	 i, n = 0;
+
+	module_split(spec, path, sizeof(path), &arg);
+	if (realpath(path, real) == NULL)
+		return 0;		/* module_open says why */
+	for (i = 0; i < cfg->nmounts; i++) {
+		if (strcmp(cfg->mounts[i].kind, "module") != 0)
+			continue;
+		module_split(cfg->mounts[i].arg, other, sizeof(other), &arg);
+		if (realpath(other, oreal) != NULL && strcmp(real, oreal) == 0)
+			n++;
+	}
+	if (n <= 1)
+		return 0;
+	snprintf(err, errlen, "%s is mounted %u times: mount a module once "
+	    "(poolserve_script_name tells where a request came in)", real, n);
+	return -1;
+}
+
+/* In the child of app_check_child: load it. */
+static int
+module_load_check(const struct config *cfg, const char *spec, char *err,
+    size_t errlen)
 {
 	struct module	 mod;
-	int		 fds[2], status;
-	pid_t		 pid;
-	ssize_t		 n;
 
-	if (pipe(fds) == -1 || (pid = fork()) == -1) {
-		snprintf(err, errlen, "cannot check the module: %s",
-		    strerror(errno));
+	(void)cfg;
+	memset(&mod, 0, sizeof(mod));
+	return module_open(&mod, spec, err, errlen);
+}
+
+/* In the master: mounted once, and it loads (in a child process). */
+static int
+module_check(const struct config *cfg, const char *spec, char *err,
+    size_t errlen)
+{
+	if (module_once(cfg, spec, err, errlen) == -1)
 		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		memset(&mod, 0, sizeof(mod));
-		if (module_open(&mod, spec, err, errlen) == -1) {
-			(void)!write(fds[1], err, strlen(err));
-			_exit(1);
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	n = read(fds[0], err, errlen - 1);
-	err[n > 0 ? (size_t)n : 0] = '\0';
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (err[0] == '\0')
-		snprintf(err, errlen, "the module crashed while loading (%s)",
-		    WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
-		    "no reason given");
-	return -1;
+	return app_check_child(module_load_check, cfg, spec, err, errlen);
 }
 
 static int

@@ -848,7 +848,7 @@ static_send(const struct static_root *sr, struct poolserve_request *r,
  * and be a directory the master can open and read.
  */
 static int
-static_check(const char *arg, char *err, size_t errlen)
+static_check(const struct config *cfg, const char *arg, char *err, size_t errlen)
 {
 	struct stat	 st;
 	int		 fd;

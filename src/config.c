@@ -52,6 +52,11 @@ enum {
 	OPT_MODULE,
 	OPT_STATIC_MAP,
 	OPT_STATIC_HIDDEN,
+	OPT_WSGI,
+	OPT_WSGI_FILE,
+	OPT_PYTHONPATH,
+	OPT_VIRTUALENV,
+	OPT_PRELOAD,
 };
 
 static const struct option longopts[] = {
@@ -88,6 +93,11 @@ static const struct option longopts[] = {
 	{ "module",		required_argument, NULL, OPT_MODULE },
 	{ "static-map",		required_argument, NULL, OPT_STATIC_MAP },
 	{ "static-hidden",	no_argument,	   NULL, OPT_STATIC_HIDDEN },
+	{ "wsgi",		required_argument, NULL, OPT_WSGI },
+	{ "wsgi-file",		required_argument, NULL, OPT_WSGI_FILE },
+	{ "pythonpath",		required_argument, NULL, OPT_PYTHONPATH },
+	{ "virtualenv",		required_argument, NULL, OPT_VIRTUALENV },
+	{ "preload",		no_argument,	   NULL, OPT_PRELOAD },
 	{ "check",		no_argument,	   NULL, 't' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -318,12 +328,14 @@ config_error(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* The kinds of application app.c knows (config.c links without it). */
-static const char *const config_kinds[] = { "lab", "static", "module" };
+static const char *const config_kinds[] = { "lab", "static", "module",
+    "wsgi" };
 
 /*
  * One application at a prefix: "/prefix=KIND[:ARG]" for --mount,
  * "/url=DIR" for --static-map (kind "static"), "PATH" for --module
- * (kind "module" at /).  A prefix is "/" or "/a/b" ("/a/" is read as
+ * (kind "module" at /), "MODULE[:CALLABLE]" or "FILE.py" for --wsgi and
+ * --wsgi-file (kind "wsgi" at /).  A prefix is "/" or "/a/b" ("/a/" is read as
  * "/a"), without "?", "%", "\\" or "//", "." or ".." segments.
  */
 static int
@@ -333,6 +345,8 @@ config_mount(struct config *cfg, int opt, const char *value, char *err,
 	struct config_mount	*m;
 	const char		*name = opt == OPT_MOUNT ? "--mount" :
 				    opt == OPT_MODULE ? "--module" :
+				    opt == OPT_WSGI ? "--wsgi" :
+				    opt == OPT_WSGI_FILE ? "--wsgi-file" :
 				    "--static-map";
 	const char		*eq, *arg, *colon, *p;
 	size_t			 plen, klen, i;
@@ -344,10 +358,10 @@ config_mount(struct config *cfg, int opt, const char *value, char *err,
 		    CONFIG_MAX_MOUNTS);
 	m = &cfg->mounts[cfg->nmounts];
 	memset(m, 0, sizeof(*m));
-	if (opt == OPT_MODULE) {
-		eq = value;		/* at "/" */
-		plen = 0;
-		strcpy(m->kind, "module");
+	snprintf(m->opt, sizeof(m->opt), "%s", name);
+	if (opt == OPT_MODULE || opt == OPT_WSGI || opt == OPT_WSGI_FILE) {
+		plen = 0;		/* at "/" */
+		strcpy(m->kind, opt == OPT_MODULE ? "module" : "wsgi");
 		arg = value;
 	} else {
 		if (value[0] != '/' || (eq = strchr(value, '=')) == NULL)
@@ -391,14 +405,17 @@ config_mount(struct config *cfg, int opt, const char *value, char *err,
 		known |= strcmp(m->kind, config_kinds[i]) == 0;
 	if (!known)
 		return config_error(err, errlen, "%s: \"%s\": the kind of "
-		    "application must be lab, static or module", name, value);
+		    "application must be lab, static, module or wsgi", name,
+		    value);
 	if (strcmp(m->kind, "lab") == 0 && arg[0] != '\0')
 		return config_error(err, errlen, "%s: \"%s\": lab takes no "
 		    "argument", name, value);
 	if (strcmp(m->kind, "lab") != 0 && arg[0] == '\0')
 		return config_error(err, errlen, "%s: \"%s\": %s needs %s",
 		    name, value, m->kind, strcmp(m->kind, "static") == 0 ?
-		    "a directory" : "the path of a shared object");
+		    "a directory" : strcmp(m->kind, "wsgi") == 0 ?
+		    "MODULE[:CALLABLE] or FILE.py" :
+		    "the path of a shared object");
 	if (strlen(arg) >= sizeof(m->arg))
 		return config_error(err, errlen, "%s: at most %zu bytes after "
 		    "the kind", name, sizeof(m->arg) - 1);
@@ -498,11 +515,35 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_MOUNT:
 		case OPT_MODULE:
 		case OPT_STATIC_MAP:
+		case OPT_WSGI:
+		case OPT_WSGI_FILE:
 			if (config_mount(cfg, ch, optarg, err, errlen) != 0)
 				return CONFIG_ERROR;
 			break;
 		case OPT_STATIC_HIDDEN:
 			cfg->static_hidden = true;
+			break;
+		case OPT_PYTHONPATH:
+			if (cfg->npythonpath == CONFIG_MAX_PYTHONPATH)
+				return config_error(err, errlen, "--pythonpath: "
+				    "at most %d directories",
+				    CONFIG_MAX_PYTHONPATH);
+			dst = cfg->pythonpath[cfg->npythonpath];
+			if (optarg[0] == '\0' || strlen(optarg) >= 1024)
+				return config_error(err, errlen, "--pythonpath: "
+				    "needs a directory of 1 to 1023 bytes");
+			strcpy(dst, optarg);
+			cfg->npythonpath++;
+			break;
+		case OPT_VIRTUALENV:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) >= sizeof(cfg->virtualenv))
+				return config_error(err, errlen, "--virtualenv: "
+				    "needs a directory of 1 to 1023 bytes");
+			strcpy(cfg->virtualenv, optarg);
+			break;
+		case OPT_PRELOAD:
+			cfg->preload = true;
 			break;
 		case OPT_USER:
 		case OPT_GROUP:
@@ -750,6 +791,8 @@ config_usage(FILE *fp)
 "                 [--user user] [--group group] [--allow-root]\n"
 "                 [--mount /prefix=kind[:arg] ...] [--module file.so]\n"
 "                 [--static-map /url=dir ...] [--static-hidden]\n"
+"                 [--wsgi module[:callable] | --wsgi-file file.py]\n"
+"                 [--pythonpath dir ...] [--virtualenv dir] [--preload]\n"
 "\n"
 "  --http addr:port         listen address (default 127.0.0.1:8080;\n"
 "                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6,\n"
@@ -802,13 +845,20 @@ config_usage(FILE *fp)
 "  --group group            and this group (default: the user's group)\n"
 "  --allow-root             let the workers run as root\n"
 "  --mount /prefix=kind[:arg]  serve an application at a prefix (the\n"
-"                           longest wins): lab, static:DIR or\n"
-"                           module:FILE.so[,ARG]; repeat, at most 32\n"
-"                           (default: the lab at /)\n"
+"                           longest wins): lab, static:DIR,\n"
+"                           module:FILE.so[,ARG] or wsgi:MODULE[:CALLABLE];\n"
+"                           repeat, at most 32 (default: the lab at /)\n"
 "  --module file.so         a handler module at / (--mount /=module:FILE)\n"
 "  --static-map /url=dir    files of dir at /url (--mount /url=static:DIR)\n"
 "  --static-hidden          serve files and directories whose names start\n"
 "                           with a dot (default: 404)\n"
+"  --wsgi module[:callable] a Python WSGI application at / (the callable\n"
+"                           defaults to application, then app)\n"
+"  --wsgi-file file.py      the same, from a file\n"
+"  --pythonpath dir         add dir to sys.path; repeat, at most 16\n"
+"  --virtualenv dir         use the site-packages of a venv\n"
+"  --preload                import WSGI applications in the master before\n"
+"                           fork (shared memory; a reload keeps the code)\n"
 "  -t, --check              check the options and exit\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n", fp);

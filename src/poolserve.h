@@ -27,10 +27,12 @@
 /* config.c */
 #define CONFIG_MAX_HTTP	16		/* --http sockets */
 #define CONFIG_MAX_MOUNTS 32		/* --mount, --module, --static-map */
+#define CONFIG_MAX_PYTHONPATH 16	/* --pythonpath */
 
 struct config_mount {
+	char			 opt[16];	/* the option that named it */
 	char			 prefix[256];	/* "" for /, else "/x" */
-	char			 kind[16];	/* "lab", "static", "module" */
+	char			 kind[16];	/* "lab", "static", "module", "wsgi" */
 	char			 arg[1024];	/* after "kind:" */
 };
 
@@ -77,6 +79,10 @@ struct config {
 	struct config_mount	 mounts[CONFIG_MAX_MOUNTS];
 	unsigned		 nmounts;	/* 0: the lab at / */
 	bool			 static_hidden;	/* serve dot files */
+	char			 pythonpath[CONFIG_MAX_PYTHONPATH][1024];
+	unsigned		 npythonpath;
+	char			 virtualenv[1024];
+	bool			 preload;	/* import in the master */
 };
 
 enum config_result {
@@ -357,7 +363,8 @@ struct app_kind {
 	 * served?  -1 with one line in err: poolserve exits 78 (EX_CONFIG),
 	 * or a reload keeps the running configuration.  May be NULL.
 	 */
-	int		(*check)(const char *arg, char *err, size_t errlen);
+	int		(*check)(const struct config *cfg, const char *arg,
+			    char *err, size_t errlen);
 	/* In each worker after fork: a->data is the kind's.  -1: exit. */
 	int		(*init)(struct app *a);
 	/* On each pool thread, on that thread, before its first request. */
@@ -379,7 +386,7 @@ struct app {
 	void			*data;		/* the kind's, per worker */
 };
 
-extern const struct app_kind	 app_lab, app_static, app_module;
+extern const struct app_kind	 app_lab, app_static, app_module, app_wsgi;
 
 /*
  * request.c: libmicrohttpd's callbacks, the states of a request, its
@@ -417,6 +424,8 @@ struct header_sum {		/* headers as counted for the access log */
 	size_t		 bytes;
 };
 
+struct view;			/* reply.c: a request copied for a stream */
+
 struct reply {			/* what the application answers */
 	unsigned		 status;
 	struct reply_header	*headers;
@@ -437,6 +446,7 @@ struct reply {			/* what the application answers */
 	uint64_t		 streamed;	/* bytes written */
 	bool			 failed;	/* the stream's handler failed */
 	struct header_sum	 sum;		/* a stream's, as sent */
+	struct view		*view;		/* the request, copied */
 };
 
 struct poolserve_request {
@@ -482,13 +492,19 @@ bool		 request_client_gone(int);
 void		 request_mhd_log(void *, const char *, va_list);
 
 void		 reply_reset(struct reply *);
+bool		 reply_view_vars(const struct poolserve_request *,
+		    struct header_sum *);
 struct MHD_Response *reply_response(struct worker *, struct reply *,
 		    struct header_sum *);
 void		 reply_stream_end(struct poolserve_request *, bool);
 bool		 reply_stream_orphan(struct conn *);
 
 /* app.c */
+typedef int	 app_check_fn(const struct config *, const char *, char *,
+		    size_t);
 const struct app_kind *app_kind(const char *);
+int		 app_check_child(app_check_fn *, const struct config *,
+		    const char *, char *, size_t);
 int		 app_check_all(const struct config *, char *, size_t);
 int		 app_init_all(const struct config *, struct stats *, unsigned);
 int		 app_thread_init(unsigned, void **);
@@ -509,6 +525,8 @@ struct conn {
 	int			 fd;
 	char			 peer[INET6_ADDRSTRLEN];
 	unsigned		 port;
+	char			 local[INET6_ADDRSTRLEN];	/* "" until asked */
+	unsigned		 local_port;
 	uint64_t		 served;	/* responses completed */
 };
 

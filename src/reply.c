@@ -21,10 +21,13 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -48,6 +51,28 @@ struct stream {
 	unsigned		 refs;		/* response, request */
 	struct conn		*orphan;	/* closed while it ran */
 	char			 buf[STREAM_BUF];
+};
+
+/*
+ * A streaming request, copied: once its connection is resumed,
+ * libmicrohttpd frees the request's strings (its memory pool) when the
+ * client goes, while the handler may still ask for them.
+ */
+struct view_pair {
+	const char	*name;
+	const char	*value;		/* NULL: an argument without "=" */
+};
+
+struct view {
+	struct view_pair	*headers, *args;
+	unsigned		 nheaders, nargs;
+	struct header_sum	 vars;		/* for the access log */
+};
+
+struct view_build {
+	struct view		*v;
+	char			*p;		/* the strings' room */
+	size_t			 bytes;
 };
 
 static void	 stream_unref(struct stream *);
@@ -92,9 +117,25 @@ poolserve_version(const struct poolserve_request *r)
 	return r->version;
 }
 
+/* A copied header or argument, by name (case-insensitive, as MHD does). */
+static const char *
+view_lookup(const struct view_pair *pairs, unsigned n, const char *name)
+{
+	unsigned	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(pairs[i].name, name) == 0)
+			return pairs[i].value;
+	return NULL;
+}
+
 const char *
 poolserve_arg(const struct poolserve_request *r, const char *name)
 {
+	const struct view	*v = r->reply.view;
+
+	if (v != NULL)
+		return view_lookup(v->args, v->nargs, name);
 	return MHD_lookup_connection_value(r->mhd, MHD_GET_ARGUMENT_KIND,
 	    name);
 }
@@ -102,6 +143,10 @@ poolserve_arg(const struct poolserve_request *r, const char *name)
 const char *
 poolserve_header(const struct poolserve_request *r, const char *name)
 {
+	const struct view	*v = r->reply.view;
+
+	if (v != NULL)
+		return view_lookup(v->headers, v->nheaders, name);
 	return MHD_lookup_connection_value(r->mhd, MHD_HEADER_KIND, name);
 }
 
@@ -122,12 +167,27 @@ reply_each_value(void *cls, enum MHD_ValueKind kind, const char *key,
 	return e->fn(e->ctx, key, value) == 0 ? MHD_YES : MHD_NO;
 }
 
+static unsigned
+view_each(const struct view_pair *pairs, unsigned n, poolserve_each_fn *fn,
+    void *ctx)
+{
+	unsigned	 i;
+
+	for (i = 0; i < n; i++)
+		if (fn(ctx, pairs[i].name, pairs[i].value) != 0)
+			return i + 1;
+	return n;
+}
+
 unsigned
 poolserve_each_arg(const struct poolserve_request *r, poolserve_each_fn *fn,
     void *ctx)
 {
+	const struct view	*v = r->reply.view;
 	struct reply_each	 e = { fn, ctx, 0 };
 
+	if (v != NULL)
+		return view_each(v->args, v->nargs, fn, ctx);
 	(void)MHD_get_connection_values(r->mhd, MHD_GET_ARGUMENT_KIND,
 	    reply_each_value, &e);
 	return e.n;
@@ -137,12 +197,111 @@ unsigned
 poolserve_each_header(const struct poolserve_request *r,
     poolserve_each_fn *fn, void *ctx)
 {
+	const struct view	*v = r->reply.view;
 	struct reply_each	 e = { fn, ctx, 0 };
 
+	if (v != NULL)
+		return view_each(v->headers, v->nheaders, fn, ctx);
 	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
 	    reply_each_value, &e);
 	return e.n;
 }
+
+/* The request's header count and size, for the access log; false: ask MHD. */
+bool
+reply_view_vars(const struct poolserve_request *r, struct header_sum *vars)
+{
+	if (r->reply.view == NULL)
+		return false;
+	*vars = r->reply.view->vars;
+	return true;
+}
+
+static enum MHD_Result
+view_size(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct view_build	*b = cls;
+
+	if (kind == MHD_HEADER_KIND) {
+		b->v->nheaders++;
+		b->v->vars.n++;
+		b->v->vars.bytes += strlen(key) + (value != NULL ?
+		    strlen(value) : 0);
+	} else
+		b->v->nargs++;
+	b->bytes += strlen(key) + 1 + (value != NULL ? strlen(value) + 1 : 0);
+	return MHD_YES;
+}
+
+static const char *
+view_copy(struct view_build *b, const char *s)
+{
+	char	*d = b->p;
+	size_t	 n = strlen(s) + 1;
+
+	memcpy(d, s, n);
+	b->p += n;
+	return d;
+}
+
+static enum MHD_Result
+view_fill(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct view_build	*b = cls;
+	struct view_pair	*pair;
+
+	pair = kind == MHD_HEADER_KIND ? &b->v->headers[b->v->nheaders++] :
+	    &b->v->args[b->v->nargs++];
+	pair->name = view_copy(b, key);
+	pair->value = value != NULL ? view_copy(b, value) : NULL;
+	return MHD_YES;
+}
+
+/*
+ * Copy what the request view reads from libmicrohttpd (its method, path,
+ * version, headers and arguments) into one allocation, and point the
+ * request at the copy.  Before a stream's connection is resumed.
+ */
+static int
+view_take(struct poolserve_request *r)
+{
+	struct view		 count;
+	struct view_build	 b;
+	size_t			 fixed, off = 0;
+	bool			 inside;
+
+	memset(&count, 0, sizeof(count));
+	memset(&b, 0, sizeof(b));
+	b.v = &count;
+	b.bytes = strlen(r->method) + strlen(r->path) + strlen(r->version) + 3;
+	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND |
+	    MHD_GET_ARGUMENT_KIND, view_size, &b);
+	fixed = sizeof(struct view) + (count.nheaders + count.nargs) *
+	    sizeof(struct view_pair);
+	if ((b.v = calloc(1, fixed + b.bytes)) == NULL)
+		return -1;
+	b.v->headers = (struct view_pair *)(b.v + 1);
+	b.v->args = b.v->headers + count.nheaders;
+	b.v->vars = count.vars;
+	b.p = (char *)b.v + fixed;
+	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND |
+	    MHD_GET_ARGUMENT_KIND, view_fill, &b);
+	/* app_path is the tail of path, or a constant "/" */
+	inside = r->app_path != NULL && r->app_path >= r->path &&
+	    r->app_path <= r->path + strlen(r->path);
+	if (inside)
+		off = (size_t)(r->app_path - r->path);
+	r->method = view_copy(&b, r->method);
+	r->path = view_copy(&b, r->path);
+	r->version = view_copy(&b, r->version);
+	if (inside)
+		r->app_path = r->path + off;
+	r->reply.view = b.v;
+	return 0;
+}
+
 
 const void *
 poolserve_body(const struct poolserve_request *r, size_t *len)
@@ -161,6 +320,45 @@ unsigned
 poolserve_client_port(const struct poolserve_request *r)
 {
 	return r->conn->port;
+}
+
+/* The connection's local address, asked of the kernel once. */
+static void
+reply_local(struct conn *c)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (c->local[0] != '\0')
+		return;
+	strcpy(c->local, "-");
+	if (c->fd == -1 || getsockname(c->fd, (struct sockaddr *)&ss,
+	    &len) == -1)
+		return;
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    c->local, sizeof(c->local));
+		c->local_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    c->local, sizeof(c->local));
+		c->local_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else if (ss.ss_family == AF_UNIX)
+		strcpy(c->local, "unix:");
+}
+
+const char *
+poolserve_server_addr(const struct poolserve_request *r)
+{
+	reply_local(r->conn);
+	return r->conn->local;
+}
+
+unsigned
+poolserve_server_port(const struct poolserve_request *r)
+{
+	reply_local(r->conn);
+	return r->conn->local_port;
 }
 
 unsigned
@@ -220,6 +418,7 @@ reply_reset(struct reply *rep)
 		close(rep->fd);
 	if (s != NULL)
 		stream_unref(s);
+	free(rep->view);
 	memset(rep, 0, sizeof(*rep));
 	rep->status = 200;
 	rep->kind = BODY_MEM;
@@ -622,6 +821,11 @@ stream_start(struct poolserve_request *r)
 		return -1;
 	}
 	reply_body_clear(rep);
+	if (view_take(r) == -1) {
+		s->refs = 1;
+		stream_unref(s);
+		return -1;
+	}
 	if ((resp = MHD_create_response_from_callback(length, STREAM_BLOCK,
 	    stream_read, s, stream_release)) == NULL) {
 		s->refs = 1;

@@ -112,8 +112,9 @@ request_log_access(struct poolserve_request *r, const char *thread,
 
 	if (!log_access_enabled())
 		return;
-	MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
-	    request_sum_header, &vars);
+	if (!reply_view_vars(r, &vars))
+		MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
+		    request_sum_header, &vars);
 	e.peer = r->conn->peer;
 	e.method = r->method;
 	e.uri = r->uri;

@@ -91,6 +91,9 @@ const void	*poolserve_body(const struct poolserve_request *, size_t *);
 /* "127.0.0.1", "::1", "unix:"; the port is 0 for a unix: socket. */
 const char	*poolserve_client_addr(const struct poolserve_request *);
 unsigned	 poolserve_client_port(const struct poolserve_request *);
+/* The address and port the request came in on ("unix:" and 0 likewise). */
+const char	*poolserve_server_addr(const struct poolserve_request *);
+unsigned	 poolserve_server_port(const struct poolserve_request *);
 unsigned	 poolserve_worker(const struct poolserve_request *);
 const char	*poolserve_thread_name(const struct poolserve_request *);
 /* Monotonic microseconds (CLOCK_MONOTONIC) when the request was read. */
