@@ -6,10 +6,11 @@
  * A request runs on a pool thread like any other: the thread checks the
  * path, opens the file beneath the root, fstat()s it, decides the status
  * and headers, and hands the descriptor to libmicrohttpd, which sends it
- * with sendfile(2) from the worker's event loop.  The thread is held for
- * the open and the fstat only, so "at most processes x threads requests in
- * progress" still holds, and every file counts in the statistics and the
- * access log.
+ * with sendfile(2) from the worker's event loop (a body of 16 KiB or less
+ * the thread reads and hands over in memory).  The thread is held for
+ * microseconds, so "at most processes x threads requests in progress"
+ * still holds, and every file counts in the statistics and the access
+ * log.
  *
  * Paths are refused before the file system is touched when they hold a
  * backslash, a ".." component, a control byte, bytes that are not UTF-8
@@ -57,6 +58,8 @@
 #define STATIC_CHARSET		"; charset=utf-8"
 #define STATIC_ALLOW		"GET, HEAD, OPTIONS"
 #define STATIC_OPEN_RETRIES	8	/* openat2 EAGAIN: a rename raced us */
+#define STATIC_COPY_MAX		16384	/* bodies up to this sent from memory */
+#define STATIC_LOCATION_MAX	(PATH_MAX * 3 + 2048)	/* a 301's Location */
 
 struct static_mime {
 	const char	*ext;
@@ -204,11 +207,11 @@ static_mime_load(struct static_root *sr, const char *file)
 		    strerror(errno));
 	else {
 		/* The whole file: it holds no NUL. */
-		if (getdelim(&sr->types, &bufcap, '\0', fp) == -1 &&
-		    ferror(fp)) {
-			log_msg("static: %s: read error; built-in media "
-			    "types only", file);
-			free(sr->types);
+		if (getdelim(&sr->types, &bufcap, '\0', fp) == -1) {
+			if (ferror(fp))
+				log_msg("static: %s: read error; built-in "
+				    "media types only", file);
+			free(sr->types);	/* empty, or unreadable */
 			sr->types = NULL;
 		}
 		fclose(fp);
@@ -771,6 +774,36 @@ static_not_modified(struct poolserve_request *r, const struct static_file *f)
 }
 
 /*
+ * A small body is read here and sent from memory: libmicrohttpd then
+ * writes the head and the body in one send, where a file costs a send of
+ * the head and a sendfile of the body.  fd is closed.  A file that shrank
+ * since its fstat is an error (500): its length was promised.
+ */
+static int
+static_copy(struct poolserve_request *r, int fd, uint64_t off, uint64_t len)
+{
+	char	 buf[STATIC_COPY_MAX];
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, (size_t)len - got, (off_t)(off + got));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_msg("static: %s %s: %s", poolserve_method(r),
+			    poolserve_target(r), n == 0 ?
+			    "the file shrank while read" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return poolserve_body_copy(r, buf, got);
+}
+
+/*
  * Send the open regular file f (whose name is name, for its type): 304,
  * 206, 416 or 200.  The descriptor goes to poolserve_body_fd, which owns
  * it from then on, or is closed here.
@@ -838,6 +871,8 @@ static_send(const struct static_root *sr, struct poolserve_request *r,
 		close(fd);
 		return -1;
 	}
+	if (len <= STATIC_COPY_MAX && strcmp(poolserve_method(r), "GET") == 0)
+		return static_copy(r, fd, off, len);
 	return poolserve_body_fd(r, fd, off, len);
 }
 
@@ -848,11 +883,13 @@ static_send(const struct static_root *sr, struct poolserve_request *r,
  * and be a directory the master can open and read.
  */
 static int
-static_check(const struct config *cfg, const char *arg, char *err, size_t errlen)
+static_check(const struct config *cfg, const char *arg, char *err,
+    size_t errlen)
 {
 	struct stat	 st;
 	int		 fd;
 
+	(void)cfg;
 	if (arg[0] == '\0') {
 		snprintf(err, errlen, "--static-map: a directory is needed "
 		    "after =");
@@ -915,9 +952,11 @@ static_init(struct app *a)
 		return -1;
 	}
 	e = getenv("POOLSERVE_STATIC_NO_OPENAT2");
-	if (e != NULL && e[0] != '\0' && strcmp(e, "0") != 0)
+	if (e != NULL && e[0] != '\0' && strcmp(e, "0") != 0) {
+		log_msg("static %s: POOLSERVE_STATIC_NO_OPENAT2: symbolic "
+		    "links under %s are refused", a->prefix, a->arg);
 		sr->walk = true;
-	else if ((fd = static_openat2(sr->fd, "", O_PATH | O_CLOEXEC)) != -1)
+	} else if ((fd = static_openat2(sr->fd, "", O_PATH | O_CLOEXEC)) != -1)
 		close(fd);
 	else if (errno == ENOSYS || errno == EPERM) {
 		/* EPERM: a seccomp filter that does not know openat2 */
@@ -933,6 +972,66 @@ static_init(struct app *a)
 	return 0;
 }
 
+/* 301 to the same path with a slash, the query kept. */
+static int
+static_redirect(struct app *a, struct poolserve_request *r, const char *rel)
+{
+	char	 loc[STATIC_LOCATION_MAX];
+
+	if (static_location(a->prefix, rel, poolserve_query(r), loc,
+	    sizeof(loc)) == -1)
+		return static_refuse(a, r, 404, "too long to redirect");
+	if (poolserve_add_header(r, "Location", loc) == -1)
+		return -1;
+	return poolserve_respondf(r, 301, "moved to %s\n", loc);
+}
+
+/*
+ * The mount point itself without its slash ("/s" for --static-map /s=):
+ * poolserve_path says "/" for both, the target tells them apart.
+ */
+static bool
+static_bare_mount(const struct app *a, struct poolserve_request *r)
+{
+	const char	*t = poolserve_target(r);
+	size_t		 n = strcspn(t, "?");
+
+	return a->prefix[0] != '\0' && n > 0 && t[n - 1] != '/';
+}
+
+/*
+ * A path that ended in a slash: its index.html, opened directly (a
+ * directory that may be searched but not read still serves it).  When
+ * there is none: 403 for a directory (no listings), else 404.
+ */
+static unsigned
+static_index(const struct static_root *sr, char *rel, struct static_file *f,
+    const char **why)
+{
+	struct static_file	 d;
+	size_t			 len = strlen(rel);
+	unsigned		 status;
+
+	/* rel has room for it: see the call of static_path. */
+	if (len > 0)
+		rel[len++] = '/';
+	memcpy(rel + len, STATIC_INDEX, sizeof(STATIC_INDEX));
+	if ((status = static_open(sr, rel, f, why)) != 404)
+		return status;
+	rel[len > 0 ? len - 1 : 0] = '\0';
+	if (static_open(sr, rel, &d, why) != 0) {
+		*why = "not found";
+		return 404;
+	}
+	close(d.fd);
+	if (!S_ISDIR(d.st.st_mode)) {
+		*why = "not found";
+		return 404;
+	}
+	*why = "a directory without " STATIC_INDEX " (no listings)";
+	return 403;
+}
+
 /*
  * One request, on a pool thread.  Thread-safe: it reads a->data and
  * writes only its own stack and descriptors.
@@ -943,7 +1042,7 @@ static_handle(struct app *a, struct poolserve_request *r)
 	const struct static_root	*sr = a->data;
 	const char			*method = poolserve_method(r), *why;
 	const char			*name;
-	char				 rel[PATH_MAX], loc[PATH_MAX * 3 + 2048];
+	char				 rel[PATH_MAX];
 	struct static_file		 f;
 	unsigned			 status;
 	bool				 dir;
@@ -966,34 +1065,25 @@ static_handle(struct app *a, struct poolserve_request *r)
 	if ((status = static_path(poolserve_path(r), sr->hidden, rel,
 	    sizeof(rel) - sizeof(STATIC_INDEX) - 1, &dir, &why)) != 0)
 		return static_refuse(a, r, status, why);
-	if ((status = static_open(sr, rel, &f, &why)) != 0)
-		return static_refuse(a, r, status, why);
+	if (rel[0] == '\0' && static_bare_mount(a, r))
+		return static_redirect(a, r, rel);
 
+	if (dir)
+		status = static_index(sr, rel, &f, &why);
+	else
+		status = static_open(sr, rel, &f, &why);
+	if (status != 0)
+		return static_refuse(a, r, status, why);
 	if (S_ISDIR(f.st.st_mode)) {
 		close(f.fd);
-		if (!dir) {
-			if (static_location(a->prefix, rel,
-			    poolserve_query(r), loc, sizeof(loc)) == -1)
-				return static_refuse(a, r, 404, "too long");
-			if (poolserve_add_header(r, "Location", loc) == -1)
-				return -1;
-			return poolserve_respondf(r, 301, "moved to %s\n",
-			    loc);
-		}
-		/* rel has room for it: see the call of static_path. */
-		if (rel[0] != '\0')
-			strcat(rel, "/");
-		strcat(rel, STATIC_INDEX);
-		if ((status = static_open(sr, rel, &f, &why)) == 404)
-			return static_refuse(a, r, 403, "a directory without "
-			    STATIC_INDEX " (no listings)");
-		if (status != 0)
-			return static_refuse(a, r, status, why);
+		if (!dir)
+			return static_redirect(a, r, rel);
+		return static_refuse(a, r, 403, STATIC_INDEX
+		    " is a directory");
 	}
 	if (!S_ISREG(f.st.st_mode)) {
 		close(f.fd);
-		return static_refuse(a, r, 403, S_ISDIR(f.st.st_mode) ?
-		    STATIC_INDEX " is a directory" : "not a regular file");
+		return static_refuse(a, r, 403, "not a regular file");
 	}
 	name = strrchr(rel, '/') != NULL ? strrchr(rel, '/') + 1 : rel;
 	return static_send(sr, r, &f, name);

@@ -601,6 +601,41 @@ wsgi_environ(struct app *a, struct poolserve_request *r)
 /* --- start_response and the response -------------------------------- */
 
 /*
+ * One response header: name and value are str of latin-1 characters
+ * (PEP 3333), sent as those bytes.  -1 with a Python exception.
+ */
+static int
+wsgi_add_header(struct wsgi_call *c, PyObject *pair, PyObject *name,
+    PyObject *value)
+{
+	PyObject	*n, *v = NULL;
+	int		 rc = -1, error;
+
+	if ((n = PyUnicode_AsLatin1String(name)) == NULL ||
+	    (v = PyUnicode_AsLatin1String(value)) == NULL)
+		goto done;
+	if (strlen(PyBytes_AS_STRING(n)) != (size_t)PyBytes_GET_SIZE(n) ||
+	    strlen(PyBytes_AS_STRING(v)) != (size_t)PyBytes_GET_SIZE(v)) {
+		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: a NUL "
+		    "byte", pair);
+		goto done;
+	}
+	if (poolserve_add_header(c->r, PyBytes_AS_STRING(n),
+	    PyBytes_AS_STRING(v)) == -1) {
+		error = errno;
+		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: %s",
+		    pair, error == EINVAL ? "a bad name or value, or a header "
+		    "that is the server's" : strerror(error));
+		goto done;
+	}
+	rc = 0;
+done:
+	Py_XDECREF(n);
+	Py_XDECREF(v);
+	return rc;
+}
+
+/*
  * The status and headers to poolserve: "NNN Reason" and a list of
  * (name, value) str pairs, latin-1, no CR/LF (poolserve_add_header
  * refuses bad names and values and the headers that are poolserve's).
@@ -610,7 +645,7 @@ static int
 wsgi_send_head(struct wsgi_call *c)
 {
 	PyObject	*pair, *name, *value;
-	const char	*s, *n, *v;
+	const char	*s;
 	Py_ssize_t	 i, len;
 	unsigned	 status;
 
@@ -643,16 +678,8 @@ wsgi_send_head(struct wsgi_call *c)
 			    "(name, value) tuple of two str is needed", pair);
 			return -1;
 		}
-		if ((n = PyUnicode_AsUTF8(name)) == NULL ||
-		    (v = PyUnicode_AsUTF8(value)) == NULL)
+		if (wsgi_add_header(c, pair, name, value) == -1)
 			return -1;
-		if (poolserve_add_header(c->r, n, v) == -1) {
-			PyErr_Format(PyExc_ValueError, "WSGI header %R refused: "
-			    "%s", pair, errno == EINVAL ? "a bad name or "
-			    "value, or a header that is the server's" :
-			    strerror(errno));
-			return -1;
-		}
 	}
 	c->sent = true;
 	return 0;
@@ -888,6 +915,8 @@ wsgi_handle(struct app *a, struct poolserve_request *r)
 	default:
 		rc = -1;
 	}
+	if (rc == -1 && PyErr_Occurred())
+		wsgi_print_error(wa->what);	/* before close() clears it */
 	wsgi_close(wa, result);
 	if (rc == -1)
 		goto error;
