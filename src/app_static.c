@@ -891,14 +891,12 @@ static_check(const struct config *cfg, const char *arg, char *err,
 
 	(void)cfg;
 	if (arg[0] == '\0') {
-		snprintf(err, errlen, "--static-map: a directory is needed "
-		    "after =");
+		snprintf(err, errlen, "a directory is needed after =");
 		return -1;
 	}
 	if ((fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "--static-map: %s: %s", arg,
-		    strerror(errno));
+		snprintf(err, errlen, "%s", strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;

@@ -632,7 +632,9 @@ reply_headers(struct worker *w, struct reply *rep, struct MHD_Response *resp,
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)length);
 		s->bytes += strlen("Content-Length: \r\n") + strlen(num);
 	}
-	if (!rep->has_type && reply_add(resp, s, MHD_HTTP_HEADER_CONTENT_TYPE,
+	/* no body, no type: a 304 must not replace the type a cache holds */
+	if (!rep->has_type && rep->status != 204 && rep->status != 304 &&
+	    reply_add(resp, s, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8") == -1)
 		return -1;
 	for (i = 0; i < rep->nheaders; i++)

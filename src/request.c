@@ -190,7 +190,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	struct poolserve_request	*r = REQUEST_OF(it);
 	struct header_sum		 hdrs = { 0, 0 };
 	struct stats_thread		*st;
-	uint64_t			 wreq, total, taken_us;
+	uint64_t			 wreq, total, taken_us, bytes;
 	unsigned long			 queued_ms;
 	bool				 stream;
 
@@ -234,8 +234,8 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	}
 	stats_end(st, r->reply.status);
 	atomic_store(&w->busy_since[core], 0);
-	request_count_answer(w, r->reply.status, request_body_bytes(&r->reply),
-	    r->parsed_us);
+	bytes = request_body_bytes(&r->reply);	/* before the body goes */
+	request_count_answer(w, r->reply.status, bytes, r->parsed_us);
 	if (stream)
 		hdrs = r->reply.sum;
 	else if ((r->response = reply_response(w, &r->reply, &hdrs)) ==
@@ -246,8 +246,8 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 		goto resume;
 	}
 	queued_ms = (unsigned long)((taken_us - r->parsed_us) / 1000);
-	request_log_access(r, w->names[core], request_body_bytes(&r->reply),
-	    &hdrs, wreq, total, w->cfg->queue_warn > 0 &&
+	request_log_access(r, w->names[core], bytes, &hdrs, wreq, total,
+	    w->cfg->queue_warn > 0 &&
 	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
 	if (stream) {
 		reply_stream_end(r, r->reply.failed);	/* r is not ours now */

@@ -153,6 +153,8 @@ worker_start_mhd(struct worker *w)
 	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, request_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, request_mhd_log, w,
+	    /* SIGPIPE is ignored (main.c): libmicrohttpd may use sendfile */
+	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1,
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(w->cfg->max_connections + w->cfg->threads + 16),
 	    MHD_OPTION_CONNECTION_TIMEOUT, w->cfg->read_timeout,

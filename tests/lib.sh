@@ -178,3 +178,27 @@ syn_retry() {
 syn_retry_is() {
 	[ "$(syn_retry)" = "$1" ]
 }
+
+# rss_kb PID: a process's resident memory in kB
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# download_rss PID PATH: GET PATH to /dev/null while sampling PID's RSS;
+# sets RSS_BASE and RSS_MAX (kB), RSS_SAMPLES, and DOWNLOAD ("STATUS
+# BYTES" as curl saw them).
+download_rss() {
+	local pid=$1 path=$2 r dl
+	RSS_BASE=$(rss_kb "$pid") RSS_MAX=$(rss_kb "$pid") RSS_SAMPLES=0
+	curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+	    --max-time 300 "$(url "$path")" >"$TMP/download" &
+	dl=$!
+	while kill -0 "$dl" 2>/dev/null; do
+		r=$(rss_kb "$pid")
+		[ -n "$r" ] && [ "$r" -gt "$RSS_MAX" ] && RSS_MAX=$r
+		RSS_SAMPLES=$((RSS_SAMPLES + 1))
+		sleep 0.1
+	done
+	wait "$dl"
+	DOWNLOAD=$(cat "$TMP/download")
+}

@@ -30,10 +30,6 @@ headers() {
 	sed -i 's/\r$//' "$TMP/h"
 }
 
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
-}
-
 # --- every route --------------------------------------------------------------
 start_server --module "$HELLO" --threads 2 --max-body-size 4096
 
@@ -174,26 +170,15 @@ ok "thread_init's data is the thread's across requests ($t: $n to $((n + 3)))"
 big=1073741824
 [ -n "${POOLSERVE_SANITIZERS:-}" ] && big=268435456
 get '/stream?bytes=4194304' >/dev/null	# warm up: buffers, stacks
-base=$(rss_kb "$w")
-curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 300 \
-    "$(url "/stream?bytes=$big")" >"$TMP/big" &
-BIG=$!
-max=$base samples=0
-while kill -0 "$BIG" 2>/dev/null; do
-	r=$(rss_kb "$w")
-	[ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
-	samples=$((samples + 1))
-	sleep 0.2
-done
-wait "$BIG"
-[ "$(cat "$TMP/big")" = "200 $big" ] || fail "the $big-byte stream: $(cat "$TMP/big")"
-growth=$(( (max - base) / 1024 ))
+download_rss "$w" "/stream?bytes=$big"
+[ "$DOWNLOAD" = "200 $big" ] || fail "the $big-byte stream: $DOWNLOAD"
+growth=$(( (RSS_MAX - RSS_BASE) / 1024 ))
 if [ -n "${POOLSERVE_SANITIZERS:-}" ]; then
 	ok "$big bytes streamed (RSS +$growth MiB, not checked under sanitizers)"
 else
 	[ "$growth" -lt 32 ] ||
-	    fail "RSS grew $growth MiB (from $base kB to $max kB) streaming $big bytes"
-	ok "1 GiB streamed in 64 KiB writes: worker RSS $base kB, at most $max kB ($samples samples)"
+	    fail "RSS grew $growth MiB (from $RSS_BASE kB to $RSS_MAX kB) streaming $big bytes"
+	ok "1 GiB streamed in 64 KiB writes: worker RSS $RSS_BASE kB, at most $RSS_MAX kB ($RSS_SAMPLES samples)"
 fi
 
 # A client that leaves mid-stream: poolserve_write returns -1, the

@@ -45,10 +45,6 @@ expect() {
 	    fail "$path: $(status) '$(cat "$TMP/body")', expected '$want'"
 }
 
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
-}
-
 # no_python_errors WHAT: nothing in the error log a broken protocol leaves
 no_python_errors() {
 	! grep -E 'AssertionError|WSGIWarning|Traceback|Python exception' \
@@ -297,28 +293,17 @@ ok "--threads 1: wsgi.multithread false; 3 requests on thread w1c0, its threadin
 mib=1024
 [ -n "${POOLSERVE_SANITIZERS:-}" ] && mib=256
 get '/big?mib=8' >/dev/null	# warm up
-base=$(rss_kb "$w")
-curl -s -o /dev/null -w '%{http_code} %{size_download}' --max-time 300 \
-    "$(url "/big?mib=$mib")" >"$TMP/big" &
-BIG=$!
-max=$base samples=0
-while kill -0 "$BIG" 2>/dev/null; do
-	r=$(rss_kb "$w")
-	[ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
-	samples=$((samples + 1))
-	sleep 0.1
-done
-wait "$BIG"
-[ "$(cat "$TMP/big")" = "200 $((mib << 20))" ] || fail "the $mib MiB stream: $(cat "$TMP/big")"
+download_rss "$w" "/big?mib=$mib"
+[ "$DOWNLOAD" = "200 $((mib << 20))" ] || fail "the $mib MiB stream: $DOWNLOAD"
 grep -q "wsgi.errors: stream closed after $((mib << 20)) bytes" "$TMP/err" ||
     fail "the generator was not closed after $mib MiB"
-growth=$(( (max - base) / 1024 ))
+growth=$(( (RSS_MAX - RSS_BASE) / 1024 ))
 if [ -n "${POOLSERVE_SANITIZERS:-}" ]; then
 	ok "$mib MiB streamed (RSS +$growth MiB, not checked under sanitizers)"
 else
 	[ "$growth" -lt 64 ] ||
-	    fail "RSS grew $growth MiB (from $base kB to $max kB) streaming 1 GiB"
-	ok "1 GiB from a generator: worker RSS $base kB, at most $max kB ($samples samples)"
+	    fail "RSS grew $growth MiB (from $RSS_BASE kB to $RSS_MAX kB) streaming 1 GiB"
+	ok "1 GiB from a generator: worker RSS $RSS_BASE kB, at most $RSS_MAX kB ($RSS_SAMPLES samples)"
 fi
 
 curl -s -o /dev/null --max-time 1 "$(url '/big?mib=1000000')"
