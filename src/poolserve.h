@@ -357,7 +357,7 @@ void		 pool_counts(struct pool *, struct pool_counts *);
 struct app;
 
 struct app_kind {
-	const char	*name;		/* "lab", "static", "module" */
+	const char	*name;		/* "lab", "static", "module", "wsgi" */
 	/*
 	 * In the master, before fork (and again on SIGHUP): can arg be
 	 * served?  -1 with one line in err: poolserve exits 78 (EX_CONFIG),
@@ -390,9 +390,10 @@ extern const struct app_kind	 app_lab, app_static, app_module, app_wsgi;
 
 /*
  * request.c: libmicrohttpd's callbacks, the states of a request, its
- * body, the run on a pool thread and the access-log line.  response.c:
- * the response an application builds through <poolserve/poolserve.h>,
- * and the stream.  struct poolserve_request is opaque to applications.
+ * body, the run on a pool thread and the access-log line.  reply.c: the
+ * request view and the answer of <poolserve/poolserve.h>, the
+ * libmicrohttpd response made of it, and the stream.  struct
+ * poolserve_request is opaque to applications.
  */
 struct conn;
 struct worker;
