@@ -40,6 +40,16 @@ pool_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Monotonic microseconds, for the histograms. */
+uint64_t
+pool_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 int
 pool_init(struct pool *p, unsigned threads, unsigned queue,
     unsigned max_conns, unsigned grace_ms, pool_run_fn *run, void *arg)

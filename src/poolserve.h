@@ -331,6 +331,7 @@ struct pool {
 };
 
 uint64_t	 pool_now_ms(void);
+uint64_t	 pool_now_us(void);
 int		 pool_init(struct pool *, unsigned, unsigned, unsigned,
 		    unsigned, pool_run_fn *, void *);
 int		 pool_start(struct pool *, unsigned);
@@ -497,7 +498,7 @@ bool		 reply_view_vars(const struct poolserve_request *,
 		    struct header_sum *);
 struct MHD_Response *reply_response(struct worker *, struct reply *,
 		    struct header_sum *);
-void		 reply_stream_end(struct poolserve_request *, bool);
+struct conn	*reply_stream_end(struct poolserve_request *, bool);
 bool		 reply_stream_orphan(struct conn *);
 
 /* app.c */
@@ -560,7 +561,6 @@ struct worker {
 	void			**thread_data;	/* [core * apps + app] */
 };
 
-uint64_t	 worker_now_us(void);
 void		 worker_wake(struct worker *);
 void		 worker_main(const struct config *, struct stats *,
 		    const int *, unsigned, unsigned)

@@ -904,8 +904,9 @@ poolserve_write(struct poolserve_request *r, const void *data, size_t len)
  * The handler returned: the end of the stream (or an error that closes
  * the connection).  The last thing the handler's thread does with r: the
  * connection may go on to its next request as soon as the lock is let go.
+ * Returns the connection if it closed meanwhile: the caller frees it.
  */
-void
+struct conn *
 reply_stream_end(struct poolserve_request *r, bool failed)
 {
 	struct stream	*s = r->reply.stream;
@@ -920,10 +921,7 @@ reply_stream_end(struct poolserve_request *r, bool failed)
 	pthread_mutex_unlock(&s->lock);
 	if (wake)
 		stream_resume(s);
-	if (orphan != NULL) {
-		request_free(&orphan->req);	/* drops the request's ref */
-		free(orphan);
-	}
+	return orphan;
 }
 
 /*

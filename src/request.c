@@ -53,7 +53,7 @@ request_count_answer(struct worker *w, unsigned status, uint64_t len,
 		    1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->sw->sent_bytes, len,
 	    memory_order_relaxed);
-	stats_observe(&w->sw->duration, worker_now_us() - parsed_us);
+	stats_observe(&w->sw->duration, pool_now_us() - parsed_us);
 }
 
 /*
@@ -190,6 +190,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	struct poolserve_request	*r = REQUEST_OF(it);
 	struct header_sum		 hdrs = { 0, 0 };
 	struct stats_thread		*st;
+	struct conn			*orphan;
 	uint64_t			 wreq, total, taken_us, bytes;
 	unsigned long			 queued_ms;
 	bool				 stream;
@@ -212,7 +213,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	}
 
 	st = stats_thread(w->stats, w->no, core);
-	taken_us = worker_now_us();
+	taken_us = pool_now_us();
 	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
 	stats_begin(st, r->method, r->uri);
 	atomic_store(&w->busy_since[core], taken_us / 1000);
@@ -250,7 +251,11 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	    w->cfg->queue_warn > 0 &&
 	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
 	if (stream) {
-		reply_stream_end(r, r->reply.failed);	/* r is not ours now */
+		/* r is not ours after this, unless its connection closed */
+		if ((orphan = reply_stream_end(r, r->reply.failed)) != NULL) {
+			request_free(&orphan->req);
+			free(orphan);
+		}
 		return;
 	}
 resume:
@@ -369,7 +374,7 @@ request_head(struct worker *w, struct poolserve_request *r,
 	r->method = method;
 	r->path = url;
 	r->version = version;
-	r->parsed_us = worker_now_us();
+	r->parsed_us = pool_now_us();
 	r->parsed_ms = r->parsed_us / 1000;
 	r->started = time(NULL);
 	h.mhd = mhd;

@@ -43,16 +43,6 @@
 #include "poolserve.h"
 
 
-/* Monotonic microseconds, for the histograms. */
-uint64_t
-worker_now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /*
  * libmicrohttpd keeps a connection's request line, header block, read
  * buffer and response header in one memory pool: --max-header-size for
