@@ -530,6 +530,14 @@ request_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
 		    w->cfg->keepalive_timeout);
 }
 
+/* A new connection's request: nothing yet. */
+void
+request_init(struct poolserve_request *r, struct conn *c)
+{
+	r->conn = c;
+	reply_reset(&r->reply);
+}
+
 /* The connection closes: what its request still holds. */
 void
 request_free(struct poolserve_request *r)
@@ -537,6 +545,20 @@ request_free(struct poolserve_request *r)
 	reply_reset(&r->reply);
 	free(r->uri);
 	free(r->body);
+}
+
+/*
+ * The connection closed (event loop).  True when its request is freed and
+ * the connection may be; false while a handler still writes a stream on
+ * it: request_run frees both when the handler returns.
+ */
+bool
+request_release(struct poolserve_request *r)
+{
+	if (reply_stream_orphan(r->conn))
+		return false;
+	request_free(r);
+	return true;
 }
 
 

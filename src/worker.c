@@ -90,10 +90,8 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 			c->next->prev = c->prev;
 		pool_conn_close(&w->pool, &c->fresh);
 		*socket_context = NULL;
-		if (reply_stream_orphan(c))
-			return;		/* its handler's thread frees it */
-		request_free(&c->req);
-		free(c);
+		if (request_release(&c->req))
+			free(c);	/* else its handler's thread frees it */
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -102,8 +100,7 @@ worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
 		return;
 	}
 	c->w = w;
-	c->req.conn = c;
-	reply_reset(&c->req.reply);
+	request_init(&c->req, c);
 	c->fd = -1;
 	if ((ci = MHD_get_connection_info(mhd,
 	    MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)

@@ -13,7 +13,16 @@ APPS=$SEEDS_DIR/apps
 # shellcheck disable=SC2034
 PY=/usr/bin/python3
 : "${POOLSERVE:=$TOP_DIR/poolserve}"
+# RESULTS given by the caller is used as it is; otherwise a full run (the
+# seed's figures) writes to bench/results/seeds and a quick run (report
+# NNN quick) to a scratch directory, never over the committed reports
+RESULTS_GIVEN=${RESULTS:+1}
 : "${RESULTS:=$BENCH_DIR/results/seeds}"
+: "${QUICK_RESULTS:=${TMPDIR:-/tmp}/poolserve-seeds-quick}"
+# poolserve's options that run the seeds' Flask application, the very
+# module (apps/flask_app.py) gunicorn, uWSGI and werkzeug run
+# shellcheck disable=SC2034
+FLASK_WSGI=(--pythonpath "$APPS" --wsgi flask_app:app)
 LOCK=/tmp/poolserve-load.lock
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/poolserve-seed.XXXXXX")
 GROUPS_STARTED=()
@@ -113,6 +122,21 @@ stop_group() {
 	wait "$g" 2>/dev/null || true
 }
 
+# wait_ready LOG PROCS PID [SECONDS]: until poolserve's log has a "ready"
+# line for each of its PROCS workers (a WSGI worker is ready once it has
+# imported the application)
+wait_ready() {
+	local log=$1 procs=$2 pid=$3 i
+	for i in $(seq 1 $((${4:-60} * 10))); do
+		[ "$(grep -c ' ready: ' "$log" 2>/dev/null)" -ge "$procs" ] &&
+		    return 0
+		kill -0 "$pid" 2>/dev/null ||
+		    die "poolserve exited: $(tail -n 3 "$log")"
+		sleep 0.1
+	done
+	die "poolserve did not start: $(tail -n 3 "$log")"
+}
+
 # start_poolserve PORT [OPTIONS...]: sets SPID, waits for every worker
 start_poolserve() {
 	local port=$1 procs=1 prev='' i
@@ -123,14 +147,7 @@ start_poolserve() {
 	done
 	start poolserve "$POOLSERVE" --http "127.0.0.1:$port" --disable-logging \
 	    $(root_opt) "$@"
-	for i in $(seq 1 150); do
-		[ "$(grep -c ' ready: ' "$TMP/poolserve.log" 2>/dev/null)" -ge "$procs" ] &&
-		    return 0
-		kill -0 "$SPID" 2>/dev/null ||
-		    die "poolserve exited: $(tail -n 3 "$TMP/poolserve.log")"
-		sleep 0.1
-	done
-	die "poolserve did not start"
+	wait_ready "$TMP/poolserve.log" "$procs" "$SPID" 60
 }
 
 # gunicorn_start PORT ARGS...: gunicorn on 127.0.0.1:PORT, apps in $APPS
@@ -188,8 +205,14 @@ lock_note() {
 	echo "Note: $(wc -l <"$TMP/unlocked") load phase(s) ran without $LOCK (held longer than ${SEED_LOCK_WAIT:-900} s); other loads may have overlapped."
 }
 
-# report NNN: from here on, standard output also goes to the report
+# report NNN [quick]: from here on, standard output also goes to the
+# report, $RESULTS/NNN.md; a quick run goes to $QUICK_RESULTS unless the
+# caller set RESULTS
 report() {
+	if [ "${2:-}" = quick ] && [ -z "$RESULTS_GIVEN" ]; then
+		RESULTS=$QUICK_RESULTS
+		note "quick run: the report goes to $RESULTS/$1.md, not bench/results/seeds"
+	fi
 	mkdir -p "$RESULTS"
 	REPORT=$RESULTS/$1.md
 	exec > >(tee "$REPORT")
