@@ -494,8 +494,20 @@ old=$(worker_pids | tr '\n' ' ')
 kill -HUP "$PID"
 gone() { ! worker_pids | grep -qx "${old%% *}"; }
 wait_until 10 gone || fail "--preload: SIGHUP did not replace the workers"
-wait_until 5 test "$(worker_pids | wc -l)" = 2 || fail "--preload: not 2 workers after SIGHUP"
+two() { [ "$(worker_pids | wc -l)" = 2 ]; }
+wait_until 5 two || fail "--preload: not 2 workers after SIGHUP"
 expect /version v1
 [ "$(grep -c 'state.py imported in pid' "$TMP/err")" = 1 ] || fail "--preload: SIGHUP imported again"
 ok "--preload: one import, in the master; 2 workers (w1, w2) answer; SIGHUP keeps the code"
+stop_server || fail "poolserve exited $? at the end"
+
+# Fairness, as tests/fairness.sh for the lab: more keep-alive clients
+# than Python threads, every one served, none monopolising the threads.
+start_server --threads 2 --disable-logging --pythonpath "$APPS" --wsgi state
+read -r min max total < <($CLIENT --port "$PORT" fair --conns 30 --seconds 3 \
+    --path /thread)
+[ "$min" -gt 0 ] || fail "a client got no response (min $min, max $max)"
+[ $((min * 4)) -ge "$max" ] ||
+    fail "unfair: min $min, max $max responses per connection"
+ok "30 keep-alive clients on 2 Python threads: $total responses, min $min, max $max"
 stop_server || fail "poolserve exited $? at the end"

@@ -4,43 +4,55 @@
 # what the server has in progress, what waits in the listen queue, and the
 # ESTABLISHED connections (the seed's `netstat -na | grep ESTABLISHED`).
 #
-#   bench/seeds/004-soak-jmeter.sh [-n REQUESTS] [-i INTERVAL] [-s SLEEP]
+#   bench/seeds/004-soak-jmeter.sh [-q] [-n REQUESTS] [-i INTERVAL] [-s SLEEP]
 #                                  [SERVER...]
 #
 # Defaults are the seed's: -n 1000 -i 0.5 -s 800 (about 9 minutes per
-# server); -i 0.1 keeps the shape in under 2 minutes per server.
+# server); -i 0.1 keeps the shape in under 2 minutes per server (the
+# committed report, all.sh's default).  -q is a quick look (-n 50 -i 0.1,
+# about 15 s per server, too few requests to fill any queue); a run with
+# another -n or -s than the seed's writes its report and timelines to a
+# scratch directory (see common.sh).
 # SERVERs, in this order by default:
-#   werkzeug     Flask's app.run(threaded=True): a thread per request
-#   werkzeug100  app.run(threaded=False, processes=100): a process per
-#                request, at most 100
-#   uwsgi        uwsgi --http --threads 10 (the seed's command)
-#   poolserve    poolserve --threads 10
-#   poolserve100 poolserve --processes 100 --threads 1
+#   werkzeug            Flask's app.run(threaded=True): a thread per request
+#   werkzeug100         app.run(threaded=False, processes=100): a process
+#                       per request, at most 100
+#   uwsgi               uwsgi --http --threads 10 (the seed's command)
+#   poolserve-flask     poolserve --threads 10 running the same Flask app
+#                       (--wsgi flask_app:app)
+#   poolserve100-flask  poolserve --processes 100 --threads 1 --preload,
+#                       the same Flask app
+#   poolserve           poolserve --threads 10, its lab (C, no Python)
+#   poolserve100        poolserve --processes 100 --threads 1, its lab
 # Each server runs alone, started on a free loopback port and stopped
 # after the snapshot; JMeter is then told to stop (its results are
 # summarised, every sample cut short).  A timeline of each run (every
 # 100 ms: in progress, Recv-Q, ESTABLISHED, SYN-SENT) goes to
-# bench/results/timeline/seed004-SERVER.png; poolserve's also as
+# $TIMELINE/seed004-SERVER.png (default bench/results/timeline, for a
+# quick run the scratch directory's timeline/); poolserve's also as
 # seed004.png and seed004.csv.
 . "$(dirname "$0")/common.sh"
 
 n=1000 interval=0.5 sleep_s=800
-while getopts "n:i:s:" opt; do
+while getopts "qn:i:s:" opt; do
 	case $opt in
+	q) n=50 interval=0.1 ;;
 	n) n=$OPTARG ;;
 	i) interval=$OPTARG ;;
 	s) sleep_s=$OPTARG ;;
-	*) echo "usage: ${0##*/} [-n REQUESTS] [-i INTERVAL] [-s SLEEP] [SERVER...]" >&2
+	*) echo "usage: ${0##*/} [-q] [-n REQUESTS] [-i INTERVAL] [-s SLEEP] [SERVER...]" >&2
 	   exit 64 ;;
 	esac
 done
 shift $((OPTIND - 1))
 servers=("$@")
 [ ${#servers[@]} -gt 0 ] ||
-    servers=(werkzeug werkzeug100 uwsgi poolserve poolserve100)
+    servers=(werkzeug werkzeug100 uwsgi poolserve-flask poolserve100-flask \
+	poolserve poolserve100)
 for s in "${servers[@]}"; do
 	case $s in
 	werkzeug|werkzeug100|uwsgi|poolserve|poolserve100) ;;
+	poolserve-flask|poolserve100-flask) ;;
 	*) echo "${0##*/}: unknown server $s" >&2; exit 64 ;;
 	esac
 done
@@ -52,9 +64,15 @@ settle=5
 need_pkgs python3-flask uwsgi uwsgi-plugin-python3 jmeter gnuplot-nox \
     default-jdk-headless
 need_poolserve
-: "${TIMELINE:=$BENCH_DIR/results/timeline}"
+mode=
+[ "$n $sleep_s" = "1000 800" ] || mode=quick
+report 004 $mode
+if [ "$RESULTS" = "$BENCH_DIR/results/seeds" ]; then
+	: "${TIMELINE:=$BENCH_DIR/results/timeline}"
+else
+	: "${TIMELINE:=$RESULTS/timeline}"
+fi
 mkdir -p "$TIMELINE"
-report 004
 
 # in_progress_log LOG: "processing" lines without their "done" line
 in_progress_log() {
@@ -89,14 +107,25 @@ measure() {
 		start server uwsgi --plugins http,python3 --http "127.0.0.1:$port" \
 		    --chdir "$APPS" --wsgi-file flask_app.py --callable app \
 		    --threads 10 --disable-logging ;;
-	poolserve|poolserve100)
+	poolserve*)
 		sport=$(free_port)
-		local opts=(--threads 10)
-		[ "$name" = poolserve100 ] && opts=(--processes 100 --threads 1)
+		local opts=(--threads 10) procs=1
+		case $name in
+		poolserve100*) opts=(--processes 100 --threads 1) procs=100 ;;
+		esac
+		case $name in
+		poolserve100-flask)
+			# the workers fork from a master that imported Flask, as
+			# werkzeug's processes=100 forks from its server
+			opts+=(--preload "${FLASK_WSGI[@]}") ;;
+		*-flask) opts+=("${FLASK_WSGI[@]}") ;;
+		esac
 		cmd="poolserve ${opts[*]}"
+		cmd=${cmd//"$APPS"/bench/seeds/apps}
 		start server "$POOLSERVE" --http "127.0.0.1:$port" \
 		    --stats "127.0.0.1:$sport" --disable-logging $(root_opt) \
-		    "${opts[@]}" ;;
+		    "${opts[@]}"
+		wait_ready "$TMP/server.log" "$procs" "$SPID" 120 ;;
 	esac
 	gpid=$SPID
 	wait_port "$port" 30
@@ -170,6 +199,9 @@ machine_line
 echo "JMeter 2.13 (\`bench/jmeter/run\`, plan \`bench/jmeter/soak.jmx\`): $n users started over $ramp s, each one \`GET /?id=\${counter}&sleep=$sleep_s\`; snapshot $settle s after the last was sent, then the server is stopped."
 echo "The seed: one request every 0.5 s, 1000 in all, sleep 800 s, on macOS."
 echo
+echo "werkzeug, werkzeug100, uwsgi and the poolserve*-flask rows run the same Flask app, \`bench/seeds/apps/flask_app.py\`; poolserve and poolserve100 are poolserve's lab route (C, no Python), the baseline."
+[ -z "$mode" ] || echo "Quick run (the seed's load is 1000 requests, sleep 800): figures for a look, not for the record."
+echo
 echo "| server | command | in progress (app log) | in progress (stats) | ESTABLISHED | listen Recv-Q/Send-Q | SYN-SENT clients | threads | JMeter JTL |"
 echo "|---|---|---|---|---|---|---|---|---|"
 cat "$TMP/rows"
@@ -179,8 +211,8 @@ echo
 echo "| seed server | seed figure | here |"
 echo "|---|---|---|"
 echo "| Flask app.run() threaded=True | 251 requests taken, then connection errors; 251 ESTABLISHED | row werkzeug |"
-echo "| Flask app.run(threaded=False, processes=100) | 100 in progress + 128 waiting = 228 ESTABLISHED | row werkzeug100, and poolserve100 (its equivalent) |"
-echo "| Flask app.run(threaded=False, processes=10) | 10 + 128 = 138 ESTABLISHED | (not run; poolserve --threads 10 has the same shape) |"
+echo "| Flask app.run(threaded=False, processes=100) | 100 in progress + 128 waiting = 228 ESTABLISHED | row werkzeug100; poolserve100-flask (the same app on poolserve), poolserve100 (lab) |"
+echo "| Flask app.run(threaded=False, processes=10) | 10 + 128 = 138 ESTABLISHED | (not run; poolserve-flask, the same app on poolserve --threads 10, has the same shape; poolserve is its lab baseline) |"
 echo "| uwsgi --http :8080 --threads 10, 4000 requests | 10 in progress, 3890 ESTABLISHED (the rest waiting) | row uwsgi |"
 echo
 echo "ESTABLISHED counts the server side of connections to the port (what"
@@ -193,4 +225,9 @@ echo "the router gives up on a request that waited --http-timeout (60 s by"
 echo "default) and closes its connection without an answer (JMeter:"
 echo "NoHttpResponseException), so at one request every 0.1 s about 600"
 echo "connections are left."
+echo
+echo "Deviations: the seed ran on macOS with JMeter 5 at one request every"
+echo "0.5 s; here Linux, Debian's JMeter 2.13, at one request every $interval s."
+echo "poolserve100-flask runs with --preload, so that its 100 workers fork from a"
+echo "master that imported the app, as werkzeug's processes=100 forks its children."
 lock_note
