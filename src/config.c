@@ -160,7 +160,7 @@ config_defaults(struct config *cfg)
 	cfg->queue = 0;
 	cfg->keepalive_timeout = 5;
 	cfg->read_timeout = 30;
-	cfg->request_grace = 1000;
+	cfg->request_grace = 50;
 	cfg->max_connections = 1024;
 	cfg->max_body_size = 1048576;
 	cfg->max_header_size = 16384;
@@ -812,7 +812,7 @@ config_usage(FILE *fp)
 "  --read-timeout s         time to send a request, 1 to 3600 (default 30)\n"
 "  --request-grace ms       a new connection counts as a taken slot until it\n"
 "                           sends a request or this passes, 10 to 60000\n"
-"                           (default 1000)\n"
+"                           (default 50)\n"
 "  --max-connections n      open connections per worker, 1 to 1048576\n"
 "                           (default 1024)\n"
 "  --max-body-size bytes    largest request body, 0 to 1073741824\n"

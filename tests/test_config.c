@@ -156,7 +156,7 @@ test_defaults(void)
 	CHECK_EQ_INT(cfg.queue, 0);
 	CHECK_EQ_INT(cfg.keepalive_timeout, 5);
 	CHECK_EQ_INT(cfg.read_timeout, 30);
-	CHECK_EQ_INT(cfg.request_grace, 1000);
+	CHECK_EQ_INT(cfg.request_grace, 50);
 	CHECK_EQ_INT(cfg.max_connections, 1024);
 	CHECK_EQ_INT(cfg.max_body_size, 1048576);
 	CHECK_EQ_STR(cfg.http[0].spec, "127.0.0.1:8080");
