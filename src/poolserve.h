@@ -492,6 +492,7 @@ void		 request_run(struct pool_item *, unsigned, void *);
 void		 request_init(struct poolserve_request *, struct conn *);
 void		 request_free(struct poolserve_request *);
 bool		 request_release(struct poolserve_request *);
+bool		 request_reading(const struct poolserve_request *);
 bool		 request_client_gone(int);
 void		 request_mhd_log(void *, const char *, va_list);
 

@@ -530,6 +530,13 @@ request_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
 		    w->cfg->keepalive_timeout);
 }
 
+/* True while the connection is read from: no request yet, or a part. */
+bool
+request_reading(const struct poolserve_request *r)
+{
+	return !r->counted || r->state == REQ_NEW || r->state == REQ_BODY;
+}
+
 /* A new connection's request: nothing yet. */
 void
 request_init(struct poolserve_request *r, struct conn *c)

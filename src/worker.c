@@ -338,14 +338,17 @@ worker_epoll_set(int ep, int op, int fd)
 }
 
 /*
- * A connection without a request in progress whose client has closed is
- * shut down now, not at --read-timeout.  libmicrohttpd 0.9.75 can miss an
- * end of stream that arrived together with part of a request (a client
- * that sends half a request and closes while waiting in the backlog), and
- * would keep such a connection, its descriptor and its place in
- * --max-connections for the whole --read-timeout.  The shutdown wakes
- * libmicrohttpd, which closes it.  Every SWEEP_MS the connections still in
- * their grace period (they hold a slot: at most T + Q), every second all.
+ * A connection still reading (no request yet, or its head or body
+ * partly received) whose client has closed is shut down now, not at
+ * --read-timeout.  libmicrohttpd 0.9.75 can miss an end of stream that
+ * arrived together with part of a request (a client that sends half a
+ * request, or headers and part of a body, and closes while waiting in the
+ * backlog), and would keep such a connection, its descriptor and its
+ * place in --max-connections for the whole --read-timeout.  The shutdown
+ * wakes libmicrohttpd, which closes it.  Every SWEEP_MS the connections
+ * still in their grace period (they hold a slot: at most T + Q), every
+ * second all.  Requests waiting for a thread or running are left alone:
+ * request_run looks at their clients.
  */
 static void
 worker_sweep(struct worker *w, bool all)
@@ -353,8 +356,8 @@ worker_sweep(struct worker *w, bool all)
 	struct conn	*c;
 
 	for (c = w->conns; c != NULL; c = c->next)
-		if (!c->req.counted && c->fd != -1 &&
-		    (all || c->fresh.linked) && request_client_gone(c->fd))
+		if (c->fd != -1 && (all || c->fresh.linked) &&
+		    request_reading(&c->req) && request_client_gone(c->fd))
 			(void)shutdown(c->fd, SHUT_RDWR);
 }
 

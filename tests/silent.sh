@@ -51,3 +51,18 @@ wait_until 5 closewait_is 0 ||
     fail "$(closewait) half requests still in CLOSE-WAIT after 5 s"
 expect_status 200 /
 ok "8 clients that sent half a request and closed are gone within seconds (--read-timeout 30)"
+
+# The same with complete headers and part of a body: the request is
+# begun (counted), its body incomplete.
+python3 - "$PORT" <<'PY'
+import socket, sys
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+              b"\r\n[1,2,3")
+    s.close()
+PY
+wait_until 5 closewait_is 0 ||
+    fail "$(closewait) partial bodies still in CLOSE-WAIT after 5 s"
+expect_status 200 /
+ok "20 clients that sent headers and part of a body and closed are gone within seconds"
