@@ -36,6 +36,7 @@ enum {
 	OPT_MAX_REQUESTS,
 	OPT_MAX_REQUESTS_JITTER,
 	OPT_HARAKIRI,
+	OPT_HARAKIRI_GRACE,
 	OPT_PIDFILE,
 	OPT_CHDIR,
 	OPT_CONFIG,
@@ -77,6 +78,7 @@ static const struct option longopts[] = {
 	{ "max-requests-jitter", required_argument, NULL,
 	    OPT_MAX_REQUESTS_JITTER },
 	{ "harakiri",		required_argument, NULL, OPT_HARAKIRI },
+	{ "harakiri-grace",	required_argument, NULL, OPT_HARAKIRI_GRACE },
 	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
 	{ "chdir",		required_argument, NULL, OPT_CHDIR },
 	{ "config",		required_argument, NULL, OPT_CONFIG },
@@ -144,6 +146,8 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_requests_jitter), false },
 	{ OPT_HARAKIRI, "--harakiri", 0, 86400,
 	    offsetof(struct config, harakiri), false },
+	{ OPT_HARAKIRI_GRACE, "--harakiri-grace", 1, 3600,
+	    offsetof(struct config, harakiri_grace), false },
 };
 
 void
@@ -166,6 +170,7 @@ config_defaults(struct config *cfg)
 	cfg->max_header_size = 16384;
 	cfg->queue_warn = 1000;
 	cfg->shutdown_timeout = 30;
+	cfg->harakiri_grace = 3;
 }
 
 /*
@@ -784,7 +789,8 @@ config_usage(FILE *fp)
 "                 [--max-header-size bytes]\n"
 "                 [--queue-warn ms] [--shutdown-timeout s]\n"
 "                 [--max-requests n] [--max-requests-jitter n]\n"
-"                 [--harakiri s] [--pidfile file] [--chdir dir]\n"
+"                 [--harakiri s] [--harakiri-grace s]\n"
+"                 [--pidfile file] [--chdir dir]\n"
 "                 [--config file]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
@@ -828,8 +834,12 @@ config_usage(FILE *fp)
 "                           requests, 0 to 1000000000 (default 0: never)\n"
 "  --max-requests-jitter n  add 0 to n to each worker's --max-requests,\n"
 "                           0 to 1000000000 (default 0)\n"
-"  --harakiri s             recycle a worker whose request has run s\n"
-"                           seconds, 0 to 86400 (default 0: never)\n"
+"  --harakiri s             close the client of a request that has run s\n"
+"                           seconds and recycle its worker, 0 to 86400\n"
+"                           (default 0: never)\n"
+"  --harakiri-grace s       time the worker's other requests get to\n"
+"                           finish before it is killed, 1 to 3600\n"
+"                           (default 3)\n"
 "  --pidfile file           write the master's pid to file\n"
 "  --chdir dir              change to dir before starting\n"
 "  --config file            read key = value lines of long options first;\n"

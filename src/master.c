@@ -179,6 +179,7 @@ master_spawn(struct master *m, unsigned i)
 	}
 	atomic_store(&m->stats->workers[i].pid, pid);
 	atomic_store(&m->stats->workers[i].alive, true);
+	atomic_store(&m->stats->workers[i].kill_at_ms, 0);
 	mw->pid = pid;
 	mw->started_ms = pool_now_ms();
 	mw->respawn_at = 0;
@@ -464,6 +465,30 @@ master_respawn_due(struct master *m)
 }
 
 /* Once a second: full listen queues are logged and counted. */
+/*
+ * A worker recycled by --harakiri that has not exited after
+ * --harakiri-grace (and a margin) is killed; the reaper respawns it.
+ */
+static void
+master_harakiri(struct master *m, uint64_t now)
+{
+	struct stats_worker	*sw;
+	uint64_t		 at;
+	unsigned		 i;
+
+	for (i = 0; i < m->nworkers; i++) {
+		sw = &m->stats->workers[i];
+		at = atomic_load(&sw->kill_at_ms);
+		if (at == 0 || now < at || m->workers[i].pid <= 0)
+			continue;
+		atomic_store(&sw->kill_at_ms, 0);
+		log_msg("harakiri: worker %u (pid %d) still runs %u s after its "
+		    "request was cut (--harakiri-grace): killed", i + 1,
+		    (int)m->workers[i].pid, m->cfg->harakiri_grace);
+		kill(m->workers[i].pid, SIGKILL);
+	}
+}
+
 static void
 master_tick(struct master *m)
 {
@@ -473,6 +498,7 @@ master_tick(struct master *m)
 		return;
 	m->last_tick = now;
 	atomic_fetch_add(&m->stats->listen_full, listen_check_full(&m->ls));
+	master_harakiri(m, now);
 }
 
 /*

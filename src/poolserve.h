@@ -67,6 +67,7 @@ struct config {
 	unsigned		 max_requests;		/* 0 = no limit */
 	unsigned		 max_requests_jitter;
 	unsigned		 harakiri;		/* s, 0 = off */
+	unsigned		 harakiri_grace;	/* s */
 	char			 pidfile[1024];
 	char			 chdir[1024];
 	char			 access_log[1024];	/* "" = stderr */
@@ -226,6 +227,8 @@ struct stats_worker {
 	_Atomic uint64_t	 skipped;
 	_Atomic uint64_t	 rejected;
 	_Atomic uint64_t	 respawns;
+	_Atomic uint64_t	 harakiri;	/* requests cut by --harakiri */
+	_Atomic uint64_t	 kill_at_ms;	/* monotonic; 0: none due */
 	_Atomic uint64_t	 status_class[6];	/* [1] = 1xx .. [5] = 5xx */
 	_Atomic uint64_t	 sent_bytes;		/* response bodies */
 	struct pool_pub		 pool;
@@ -263,6 +266,8 @@ struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
 void		 stats_observe(struct stats_hist *, uint64_t);
 void		 stats_begin(struct stats_thread *, const char *, const char *);
 void		 stats_end(struct stats_thread *, unsigned);
+bool		 stats_current(struct stats_thread *, char *, size_t, char *,
+		    size_t, uint64_t *);
 int		 stats_listen_info(int, struct stats_listen *);
 void		 stats_json(struct buf *, struct stats *, const struct config *,
 		    const struct stats_listen *);
@@ -549,6 +554,7 @@ struct worker {
 	uint64_t		 max_requests;		/* 0: no limit */
 	_Atomic uint64_t	 served;		/* by this process */
 	_Atomic uint64_t	*busy_since;	/* [core], ms, 0 = idle */
+	_Atomic int		*running_fd;	/* [core], its client, or -1 */
 	_Atomic bool		 retire_asked;		/* by a pool thread */
 	_Atomic bool		 retiring;		/* draining to exit */
 	uint64_t		 retire_deadline;	/* ms */

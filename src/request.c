@@ -228,7 +228,9 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	r->core = core;
 	r->thread_data = r->app != NULL ? w->thread_data[core * app_count() +
 	    r->app->index] : NULL;
+	atomic_store(&w->running_fd[core], r->conn->fd);	/* --harakiri */
 	request_handle(w, r);
+	atomic_store(&w->running_fd[core], -1);
 	if (!(stream = r->reply.stream != NULL)) {
 		r->status = r->reply.status;
 		r->reply.shed = request_shed(w, taken_us - r->parsed_us);

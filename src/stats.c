@@ -103,8 +103,8 @@ stats_end(struct stats_thread *t, unsigned status)
 }
 
 /* Copy a thread's method and URI consistently (seqlock read side). */
-static bool
-stats_read_current(struct stats_thread *t, char *method, size_t mlen,
+bool
+stats_current(struct stats_thread *t, char *method, size_t mlen,
     char *uri, size_t ulen, uint64_t *started)
 {
 	unsigned	 s1, s2, tries;
@@ -278,6 +278,7 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 		count = atomic_load(&sw->duration.count);
 		buf_printf(b, "%s{\"id\":%u,\"pid\":%d,\"status\":\"%s\","
 		    "\"requests\":%llu,\"skipped\":%llu,\"rejected\":%llu,"
+		    "\"harakiri\":%llu,"
 		    "\"respawn_count\":%llu,\"rss\":%llu,\"avg_rt\":%llu,"
 		    "\"running\":%u,\"waiting\":%u,\"connections\":%u,"
 		    "\"cores\":[", w == 0 ? "" : ",", w + 1,
@@ -286,6 +287,7 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 		    (unsigned long long)atomic_load(&sw->requests),
 		    (unsigned long long)atomic_load(&sw->skipped),
 		    (unsigned long long)atomic_load(&sw->rejected),
+		    (unsigned long long)atomic_load(&sw->harakiri),
 		    (unsigned long long)atomic_load(&sw->respawns),
 		    atomic_load(&sw->alive) ? stats_rss(atomic_load(&sw->pid)) :
 		    0ULL, (unsigned long long)(count == 0 ? 0 :
@@ -295,7 +297,7 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 		    atomic_load(&sw->pool.conns));
 		for (c = 0; c < st->threads; c++) {
 			t = stats_thread(st, w + 1, c);
-			in = stats_read_current(t, method, sizeof(method), uri,
+			in = stats_current(t, method, sizeof(method), uri,
 			    sizeof(uri), &started);
 			buf_printf(b, "%s{\"id\":%u,\"name\":\"w%uc%u\","
 			    "\"in_request\":%s,\"method\":", c == 0 ? "" : ",",
@@ -364,6 +366,9 @@ static const struct stats_metric {
 	{ "rejected_requests_total", "counter",
 	    "Requests answered 503 because the worker's queue was full.",
 	    offsetof(struct stats_worker, rejected), true },
+	{ "harakiri_total", "counter",
+	    "Requests cut by --harakiri (their worker was recycled).",
+	    offsetof(struct stats_worker, harakiri), true },
 	{ "worker_respawns_total", "counter",
 	    "Times the worker was started again after it died.",
 	    offsetof(struct stats_worker, respawns), true },

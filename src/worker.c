@@ -51,6 +51,7 @@
 #define HEADER_SLACK	8192
 
 #define SWEEP_MS	100	/* worker_sweep() period */
+#define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
 
 /*
  * After MHD_resume_connection(): make the event loop run libmicrohttpd
@@ -235,7 +236,8 @@ worker_is_listen(const struct worker *w, int fd)
  * in the master and the other workers, so no client is refused.
  */
 static void
-worker_retire(struct worker *w, int ep, bool listening, const char *why)
+worker_retire(struct worker *w, int ep, bool listening, const char *why,
+    unsigned grace_s)
 {
 	struct pool_counts	 c;
 	struct conn		*conn;
@@ -245,7 +247,7 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 	if (atomic_load(&w->retiring))
 		return;
 	atomic_store(&w->retiring, true);
-	w->retire_deadline = pool_now_ms() + w->cfg->shutdown_timeout * 1000ULL;
+	w->retire_deadline = pool_now_ms() + grace_s * 1000ULL;
 	for (i = 0; i < w->nlisten; i++) {
 		if (listening)
 			(void)epoll_ctl(ep, EPOLL_CTL_DEL, w->listen_fds[i],
@@ -279,27 +281,39 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why)
 }
 
 /*
- * --harakiri: has a request run too long?  Log it; the worker then
- * retires, giving its other requests --shutdown-timeout to finish, and the
- * stuck request's client sees its connection closed when the worker exits.
+ * --harakiri: has a request run too long?  Its client's connection is
+ * shut down at once (the client sees it closed, without an answer: the
+ * thread still holds the request), it is logged and counted, and the
+ * worker retires: its other requests get --harakiri-grace to finish, then
+ * it exits, taking the stuck thread with it.  Should it not exit by then,
+ * the master kills it (kill_at_ms).  On the event loop, which alone closes
+ * connections: the descriptor cannot be closed and reused meanwhile.
  */
 static bool
 worker_harakiri(struct worker *w, uint64_t now)
 {
-	struct stats_thread	*t;
-	uint64_t		 started;
-	unsigned		 c;
+	char		 method[16], uri[STATS_URI_MAX];
+	uint64_t	 started, since;
+	unsigned	 c;
+	int		 fd;
 
 	for (c = 0; c < w->cfg->threads; c++) {
 		started = atomic_load(&w->busy_since[c]);
 		if (started == 0 || now <= started || now - started <
 		    w->cfg->harakiri * 1000ULL)
 			continue;
-		t = stats_thread(w->stats, w->no, c);
+		(void)stats_current(stats_thread(w->stats, w->no, c), method,
+		    sizeof(method), uri, sizeof(uri), &since);
 		log_msg("worker %u: harakiri: %s %.100s has run %llu ms on "
-		    "thread %s (--harakiri %u)", w->no, t->method, t->uri,
+		    "thread %s (--harakiri %u): its connection closed, the "
+		    "worker recycled within %u s", w->no, method, uri,
 		    (unsigned long long)(now - started), w->names[c],
-		    w->cfg->harakiri);
+		    w->cfg->harakiri, w->cfg->harakiri_grace);
+		if ((fd = atomic_load(&w->running_fd[c])) != -1)
+			(void)shutdown(fd, SHUT_RDWR);
+		atomic_fetch_add(&w->sw->harakiri, 1);
+		atomic_store(&w->sw->kill_at_ms, now +
+		    w->cfg->harakiri_grace * 1000ULL + HARAKIRI_KILL_MS);
 		return true;
 	}
 	return false;
@@ -399,10 +413,12 @@ worker_loop(struct worker *w)
 			worker_sweep(w, all);
 		}
 		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
-			worker_retire(w, ep, listening, "--max-requests reached");
+			worker_retire(w, ep, listening, "--max-requests reached",
+			    w->cfg->shutdown_timeout);
 		if (w->cfg->harakiri != 0 && !atomic_load(&w->retiring) &&
 		    worker_harakiri(w, now))
-			worker_retire(w, ep, listening, "--harakiri");
+			worker_retire(w, ep, listening, "--harakiri",
+			    w->cfg->harakiri_grace);
 		if (atomic_load(&w->retiring)) {
 			listening = false;
 			if ((timeout = worker_drained(w)) == 0)
@@ -449,7 +465,7 @@ wait:
 				switch (si.ssi_signo) {
 				case SIGTERM:
 					worker_retire(w, ep, listening,
-					    "SIGTERM");
+					    "SIGTERM", w->cfg->shutdown_timeout);
 					listening = false;
 					break;
 				case SIGUSR1:
@@ -557,11 +573,13 @@ worker_main(const struct config *cfg, struct stats *stats,
 		_exit(1);
 	}
 	if ((w.busy_since = calloc(cfg->threads, sizeof(*w.busy_since))) ==
-	    NULL) {
+	    NULL || (w.running_fd = calloc(cfg->threads,
+	    sizeof(*w.running_fd))) == NULL) {
 		log_msg("worker %u: out of memory", no);
 		_exit(1);
 	}
 	for (i = 0; i < cfg->threads; i++) {
+		atomic_store(&w.running_fd[i], -1);
 		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
 		/* a killed predecessor may have left its requests shown */
 		stats_end(stats_thread(stats, no, i), 0);
