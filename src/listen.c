@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,34 @@ listen_unix_stale(const struct sockaddr_storage *addr, socklen_t addrlen,
 }
 
 /*
+ * At start-up errors go to standard error ("poolserve: ..."); once the
+ * workers run (a --reuse-port socket made again for a respawn), to the
+ * error log.
+ */
+static bool	 listen_running;
+
+void
+listen_started(void)
+{
+	listen_running = true;
+}
+
+static void
+listen_error(const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (listen_running)
+		log_msg("%s", msg);
+	else
+		fprintf(stderr, "poolserve: %s\n", msg);
+}
+
+/*
  * A socket bound to addr; listening with backlog unless backlog is 0
  * (--reuse-port's address holder).  -1 after printing why.
  */
@@ -93,14 +122,13 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
 
 	if (addr->ss_family == AF_UNIX &&
 	    listen_unix_stale(addr, addrlen, spec) == -1) {
-		fprintf(stderr, "poolserve: cannot listen on %s: %s\n", spec,
-		    strerror(errno));
+		listen_error("cannot listen on %s: %s", spec, strerror(errno));
 		return -1;
 	}
 	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		fprintf(stderr, "poolserve: socket: %s\n", strerror(errno));
+		listen_error("socket: %s", strerror(errno));
 		return -1;
 	}
 	if ((addr->ss_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
@@ -109,19 +137,18 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
 	    sizeof(one)) == -1) ||
 	    (addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1)) {
-		fprintf(stderr, "poolserve: setsockopt: %s\n", strerror(errno));
+		listen_error("setsockopt: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (bind(fd, (const struct sockaddr *)addr, addrlen) == -1) {
-		fprintf(stderr, "poolserve: cannot listen on %s: %s\n",
-		    spec, strerror(errno));
+		listen_error("cannot listen on %s: %s", spec,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (backlog != 0 && listen(fd, (int)backlog) == -1) {
-		fprintf(stderr, "poolserve: listen on %s: %s\n", spec,
-		    strerror(errno));
+		listen_error("listen on %s: %s", spec, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -144,6 +171,11 @@ listen_bind(struct listen_sock *ms, const struct config_http *h,
 	    cfg->chmod_socket) == -1) {
 		fprintf(stderr, "poolserve: --chmod-socket %03o %s: %s\n",
 		    cfg->chmod_socket, h->spec, strerror(errno));
+		/* not counted in nsocks yet: listen_close would miss it */
+		(void)unlink(((const struct sockaddr_un *)&h->addr)->sun_path);
+		close(ms->fd);
+		ms->fd = -1;
+		ms->unlink = false;
 		return -1;
 	}
 	ms->addrlen = sizeof(ms->addr);
@@ -386,7 +418,9 @@ listen_close(struct listen_set *ls)
 		if ((fd = atomic_exchange(&ls->fds[k], -1)) != -1)
 			close(fd);
 	for (k = 0; k < ls->nsocks; k++) {
-		if (ls->socks[k].per_worker && ls->socks[k].fd != -1)
+		/* a shared socket is in the table once there is one */
+		if ((ls->socks[k].per_worker || ls->fds == NULL) &&
+		    ls->socks[k].fd != -1)
 			close(ls->socks[k].fd);
 		ls->socks[k].fd = -1;
 		if (ls->socks[k].unlink)

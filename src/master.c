@@ -59,6 +59,7 @@ struct master {
 	pid_t			*retiring;	/* old workers draining */
 	unsigned		 nretiring;
 	bool			 stopping;
+	bool			 pidfile;	/* written by us */
 };
 
 static long
@@ -345,6 +346,7 @@ master_reread(struct master *m)
 	next.disable_logging = cur->disable_logging;
 	next.check = false;
 	*cur = next;
+	atomic_store(&m->stats->queue, cur->queue);	/* the stats thread's */
 	return 0;
 }
 
@@ -660,6 +662,29 @@ master_pidfile(const char *path)
 	return 0;
 }
 
+static void
+master_unlink_pidfile(struct master *m)
+{
+	if (m->pidfile)
+		(void)unlink(m->cfg->pidfile);
+	m->pidfile = false;
+}
+
+/*
+ * Socket activation: the backlog is the passed socket's (systemd's
+ * Backlog=), not --listen; say what the kernel has.
+ */
+static void
+master_describe_activated(struct master *m, char *desc, size_t len)
+{
+	struct config		 c = *m->cfg;
+	struct stats_listen	 l;
+
+	if (stats_listen_info(m->ls.socks[0].fd, &l) == 0 && l.queue_max > 0)
+		c.listen_backlog = l.queue_max;
+	config_describe(&c, desc, len);
+}
+
 int
 master_run(struct config *cfg, int argc, char **argv)
 {
@@ -715,24 +740,24 @@ master_run(struct config *cfg, int argc, char **argv)
 		return 1;
 	if (cfg->stats[0] != '\0' && (m.stats_fd = listen_socket(
 	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, false)) ==
-	    -1) {
-		listen_close(&m.ls);
-		listen_free(&m.ls);
-		return 1;
-	}
+	    -1)
+		goto fail;
 	if (cfg->stats[0] != '\0')
 		master_stats_name(m.stats_fd, cfg->stats, stats_name,
 		    sizeof(stats_name));
-	if (cfg->pidfile[0] != '\0' && master_pidfile(cfg->pidfile) == -1) {
-		listen_close(&m.ls);
-		listen_free(&m.ls);
-		return 1;
+	if (cfg->pidfile[0] != '\0') {
+		if (master_pidfile(cfg->pidfile) == -1)
+			goto fail;
+		m.pidfile = true;
 	}
 	if ((m.stats = stats_create(m.slots, cfg->processes, cfg->threads)) ==
 	    NULL || (m.workers = calloc(m.slots, sizeof(*m.workers))) == NULL) {
 		fprintf(stderr, "poolserve: out of memory\n");
-		return 1;
+		goto fail;
 	}
+	atomic_store(&m.stats->queue, cfg->queue);
+	if (m.ls.activated)
+		master_describe_activated(&m, desc, sizeof(desc));
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -757,15 +782,18 @@ master_run(struct config *cfg, int argc, char **argv)
 	for (i = 0; i < cfg->processes; i++)
 		if (master_spawn(&m, i) == -1) {
 			master_stop(&m, SIGTERM);
+			master_unlink_pidfile(&m);
 			return 1;
 		}
+	listen_started();	/* errors of later sockets go to the log */
 	/* After the first fork: the workers never hold the stats thread. */
 	if (m.stats_fd != -1) {
-		if (stats_serve(m.stats, cfg, m.stats_fd, m.ls.fds,
+		if (stats_serve(m.stats, m.stats_fd, m.ls.fds,
 		    listen_count(&m.ls), m.ls.name) == -1) {
 			log_msg("cannot start the stats server on %s: %s",
 			    stats_name, strerror(errno));
 			master_stop(&m, SIGTERM);
+			master_unlink_pidfile(&m);
 			return 1;
 		}
 		log_msg("stats on http://%s/ (JSON) and /metrics", stats_name);
@@ -806,18 +834,24 @@ master_run(struct config *cfg, int argc, char **argv)
 			    "(--shutdown-timeout %u s)", master_alive(&m),
 			    cfg->shutdown_timeout);
 			master_stop(&m, SIGTERM);
-			if (cfg->pidfile[0] != '\0')
-				(void)unlink(cfg->pidfile);
+			master_unlink_pidfile(&m);
 			log_msg("stopped");
 			return 0;
 		default:
 			log_msg("%s: stopping %u workers now", strsignal(sig),
 			    master_alive(&m));
 			master_stop(&m, SIGINT);
-			if (cfg->pidfile[0] != '\0')
-				(void)unlink(cfg->pidfile);
+			master_unlink_pidfile(&m);
 			log_msg("stopped");
 			return 0;
 		}
 	}
+fail:
+	/* start-up failed: leave nothing behind (sockets, their files, pidfile) */
+	if (m.stats_fd != -1)
+		close(m.stats_fd);
+	listen_close(&m.ls);
+	listen_free(&m.ls);
+	master_unlink_pidfile(&m);
+	return 1;
 }

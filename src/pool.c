@@ -67,8 +67,17 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
 		free(p->tids);
 		return -1;
 	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
+	if ((errno = pthread_mutex_init(&p->lock, NULL)) != 0) {
+		close(p->gate_fd);
+		free(p->tids);
+		return -1;
+	}
+	if ((errno = pthread_cond_init(&p->work, NULL)) != 0) {
+		pthread_mutex_destroy(&p->lock);
+		close(p->gate_fd);
+		free(p->tids);
+		return -1;
+	}
 	return 0;
 }
 

@@ -156,6 +156,7 @@ void		 listen_child_close(const struct listen_set *, const int *);
 unsigned	 listen_check_full(const struct listen_set *);
 void		 listen_close(struct listen_set *);
 void		 listen_free(struct listen_set *);
+void		 listen_started(void);
 
 /* log.c */
 struct access_entry {
@@ -243,6 +244,7 @@ struct stats {
 	time_t			 start_time;
 	pid_t			 master_pid;
 	_Atomic unsigned	 processes;	/* workers now (SIGTTIN/TTOU) */
+	_Atomic unsigned	 queue;		/* --queue (SIGHUP may change it) */
 	unsigned		 slots;		/* workers there is room for */
 	unsigned		 threads;
 	struct stats_worker	*workers;	/* [processes] */
@@ -269,12 +271,12 @@ void		 stats_end(struct stats_thread *, unsigned);
 bool		 stats_current(struct stats_thread *, char *, size_t, char *,
 		    size_t, uint64_t *);
 int		 stats_listen_info(int, struct stats_listen *);
-void		 stats_json(struct buf *, struct stats *, const struct config *,
+void		 stats_json(struct buf *, struct stats *,
 		    const struct stats_listen *);
 void		 stats_metrics(struct buf *, struct stats *,
 		    const struct stats_listen *);
-int		 stats_serve(struct stats *, const struct config *, int,
-		    _Atomic int *, unsigned, const char *);
+int		 stats_serve(struct stats *, int, _Atomic int *, unsigned,
+		    const char *);
 void		 stats_stop(void);
 void		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

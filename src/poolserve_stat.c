@@ -1736,23 +1736,119 @@ run_once(const struct target *t)
 	return 0;
 }
 
+/*
+ * The well-formed UTF-8 sequence at p[0..n): its code point and length,
+ * or 0 when there is none (a stray or overlong byte, a surrogate).
+ */
+static size_t
+json_utf8_decode(const unsigned char *p, size_t n, unsigned *cp)
+{
+	size_t	 need, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1, *cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 2, *cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 3, *cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n <= need)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && *cp < 0x800) || (need == 3 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
+/*
+ * A JSON text that json_parse() accepted, made safe for a terminal: the
+ * same document in printable ASCII.  In strings every byte outside
+ * 0x20-0x7e becomes a \u escape (a character outside the BMP a
+ * surrogate pair, bytes that are not UTF-8 U+FFFD), so no C1 control
+ * (0x80-0x9f, or U+0080-U+009F in UTF-8) or other escape sequence
+ * reaches the terminal raw; outside strings only space, tab and newline
+ * are kept.  NULL when out of memory.
+ */
+static char *
+json_ascii(const char *in, size_t len, size_t *outlen)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	char			*out, *o;
+	unsigned		 cp;
+	size_t			 i, k;
+	bool			 str = false;
+
+	/* 12 bytes (a surrogate pair) for 4 in, 6 for 1 at most */
+	if (len > (SIZE_MAX - 1) / 6 || (out = malloc(len * 6 + 1)) == NULL)
+		return NULL;
+	for (o = out, i = 0; i < len; i++) {
+		if (!str) {
+			if (p[i] == '"')
+				str = true;
+			if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t' ||
+			    p[i] == '\n')
+				*o++ = (char)p[i];
+			continue;
+		}
+		if (p[i] == '\\' && i + 1 < len) {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i];
+			continue;
+		}
+		if (p[i] == '"')
+			str = false;
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			*o++ = (char)p[i];
+			continue;
+		}
+		if (p[i] < 0x80)
+			cp = p[i];
+		else if ((k = json_utf8_decode(p + i, len - i, &cp)) != 0)
+			i += k - 1;
+		else
+			cp = 0xfffd;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			o += sprintf(o, "\\u%04x\\u%04x", 0xd800 + (cp >> 10),
+			    0xdc00 + (cp & 0x3ff));
+		} else
+			o += sprintf(o, "\\u%04x", cp);
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
 static int
 run_json(const struct target *t)
 {
-	char	 err[256], *body;
-	size_t	 len;
+	char	 err[256], *body, *safe;
+	size_t	 len, slen;
 
 	if (snap_fetch(t, NULL, &body, &len, err, sizeof(err)) == -1) {
 		fprintf(stderr, "poolserve-stat: %s: %s\n", t->name, err);
 		return 1;
 	}
-	if (fwrite(body, 1, len, stdout) != len || fflush(stdout) == EOF) {
-		fprintf(stderr, "poolserve-stat: stdout: %s\n",
-		    strerror(errno));
-		free(body);
+	safe = json_ascii(body, len, &slen);
+	free(body);
+	if (safe == NULL) {
+		fprintf(stderr, "poolserve-stat: %s: out of memory\n",
+		    t->name);
 		return 1;
 	}
-	free(body);
+	if (fwrite(safe, 1, slen, stdout) != slen || fflush(stdout) == EOF) {
+		fprintf(stderr, "poolserve-stat: stdout: %s\n",
+		    strerror(errno));
+		free(safe);
+		return 1;
+	}
+	free(safe);
 	return 0;
 }
 

@@ -246,7 +246,7 @@ stats_worker_busy(struct stats *st, unsigned w)
 }
 
 void
-stats_json(struct buf *b, struct stats *st, const struct config *cfg,
+stats_json(struct buf *b, struct stats *st,
     const struct stats_listen *l)
 {
 	struct stats_worker	*sw;
@@ -266,7 +266,7 @@ stats_json(struct buf *b, struct stats *st, const struct config *cfg,
 	    "\"requests\":%llu,\"in_progress\":%u,\"waiting\":%u,\"sockets\":[",
 	    PACKAGE_VERSION, (long long)st->start_time,
 	    (long long)(time(NULL) - st->start_time), (int)st->master_pid,
-	    np, st->threads, cfg->queue,
+	    np, st->threads, atomic_load(&st->queue),
 	    (unsigned long long)atomic_load(&st->requests), running, waiting);
 	buf_printf(b, "{\"name\":");
 	buf_json_string(b, l->name);
@@ -452,7 +452,6 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 
 struct stats_server {
 	struct stats		*st;
-	const struct config	*cfg;
 	_Atomic int		*listen_fds;	/* -1: none */
 	unsigned		 nlisten;
 	const char		*listen_name;
@@ -491,7 +490,11 @@ stats_answer(struct MHD_Connection *c, unsigned status, const char *type,
 		free(b->data);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) !=
+	    MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -524,7 +527,7 @@ stats_access(void *cls, struct MHD_Connection *c, const char *url,
 		    "text/plain; charset=utf-8", &b);
 	}
 	if (strcmp(url, "/") == 0 || strcmp(url, "/stats") == 0) {
-		stats_json(&b, s->st, s->cfg, &l);
+		stats_json(&b, s->st, &l);
 		return b.failed ? MHD_NO : stats_answer(c, 200,
 		    "application/json", &b);
 	}
@@ -547,13 +550,12 @@ stats_access(void *cls, struct MHD_Connection *c, const char *url,
 static struct stats_server	 stats_server;
 
 int
-stats_serve(struct stats *st, const struct config *cfg, int stats_fd,
-    _Atomic int *fds, unsigned n, const char *name)
+stats_serve(struct stats *st, int stats_fd, _Atomic int *fds, unsigned n,
+    const char *name)
 {
 	struct stats_server	*s = &stats_server;
 
 	s->st = st;
-	s->cfg = cfg;
 	s->listen_fds = fds;
 	s->nlisten = n;
 	s->listen_name = name;

@@ -524,7 +524,11 @@ worker_main(const struct config *cfg, struct stats *stats,
 	sigset_t		 set;
 	unsigned		 i;
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1) {
+		log_msg("worker %u: prctl(PR_SET_PDEATHSIG): %s", no,
+		    strerror(errno));
+		_exit(1);
+	}
 	if (getppid() == 1)		/* the master died before prctl */
 		_exit(0);
 	sigfillset(&set);

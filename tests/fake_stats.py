@@ -15,7 +15,9 @@ Modes, for hostile-server cases: ok, broken (truncated JSON everywhere),
 deep (arrays nested 100000 deep), huge (a 5 MiB body), error (HTTP 500),
 silent (accepts, never answers), garbage (not HTTP), chunked (the normal
 document with Transfer-Encoding: chunked), badvalue (a worker's pid is a
-string).
+string), c1 (the URIs hold raw C1 control bytes, raw and UTF-8 CSI
+and OSC sequences, \\u001b, \\u009b and invalid UTF-8: what a hostile
+server could send to drive the operator's terminal).
 """
 
 import argparse
@@ -59,6 +61,18 @@ def document(n):
     return doc.encode()
 
 
+def hostile(doc):
+    """The document with terminal-driving bytes in two URIs and a name."""
+    doc = doc.replace(
+        b'"uri":"/sleep/5"',
+        b'"uri":"/a\x9b2J\x9d0;pwned\x9c\xc2\x9b31m\xc2\x9d0;x\xc2\x9c'
+        b'\x85\xff\xfe\xe2\x80\xae/z"')
+    doc = doc.replace(
+        b'"uri":"/cpu/20"',
+        b'"uri":"/b\\u001b]0;t\\u0007\\u009b2J\\u0085\\u202e\\ud83d\\ude00"')
+    return doc.replace(b'"name":"w1c0"', b'"name":"w\x9b1\xc2\x9bc0"')
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -99,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(500, b"internal error\n", "text/plain")
         elif mode == "badvalue":
             self.send_body(200, doc.replace(b'"pid":1236', b'"pid":"1236"'))
+        elif mode == "c1":
+            self.send_body(200, hostile(doc))
         elif mode == "chunked":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -138,7 +154,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--mode", default="ok",
                     choices=["ok", "broken", "deep", "huge", "error",
-                             "silent", "garbage", "chunked", "badvalue"])
+                             "silent", "garbage", "chunked", "badvalue", "c1"])
     ap.add_argument("--broken", action="store_true",
                     help="same as --mode broken")
     ap.add_argument("--lifetime", type=float, default=30.0)

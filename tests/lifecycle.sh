@@ -82,7 +82,8 @@ else
 	for i in 1 2 3; do sleep 1; kill -HUP "$PID"; done
 	echo "hey is not installed: reload checked without load"
 fi
-wait_until 5 test "$(grep -c 'retired, status 0' "$TMP/err")" -ge 6 ||
+six_retired() { [ "$(grep -c 'retired, status 0' "$TMP/err")" -ge 6 ]; }
+wait_until 5 six_retired ||
     fail "old workers did not retire"
 new=$(worker_pids | tr '\n' ' ')
 [ "$(echo "$new" | wc -w)" = 2 ] || fail "workers after reload: $new"
@@ -101,8 +102,8 @@ grep -q '"status": {"200": 100}' "$TMP/mr" || fail "$(cat "$TMP/mr")"
 n=$(grep -c 'retiring' "$TMP/err")
 [ "$n" -ge 3 ] || fail "$n retirements for 100 requests at --max-requests 20"
 grep -q 'worker 1: --max-requests reached: retiring' "$TMP/err" || fail "no line"
-wait_until 5 test -n "$(worker_pids)" || fail "no worker"
-[ "$(worker_pids)" != "$first" ] || fail "the worker was not replaced"
+replaced() { [ -n "$(worker_pids)" ] && [ "$(worker_pids)" != "$first" ]; }
+wait_until 5 replaced || fail "the worker was not replaced"
 grep -q 'giving up' "$TMP/err" && fail "counted as crashes"
 ok "--max-requests 20: 100 requests answered by $((n + 1)) successive workers"
 stop_server

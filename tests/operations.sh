@@ -103,6 +103,10 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 	done
 	grep -q "listening on 127.0.0.1:$SA, 127.0.0.1:$SA2 (socket activation)" "$TMP/sa.err" ||
 	    fail "socket activation: $(cat "$TMP/sa.err")"
+	# the start-up line gives the passed socket's backlog, not --listen's
+	want=$(ss -Hltn "sport = :$SA" | awk '{ print $3 }')
+	grep -q "listen backlog $want," "$TMP/sa.err" ||
+	    fail "socket activation: backlog $want not in $(grep -o 'listen backlog [0-9]*' "$TMP/sa.err")"
 	kill -TERM "$SAPID"; wait "$SAPID"
 	ok "socket activation: serves on both sockets it was given"
 else

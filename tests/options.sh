@@ -83,6 +83,18 @@ grep -q "cannot listen on 192.0.2.1:8080: Cannot assign requested address" "$TMP
     fail "bad address: $(cat "$TMP/e")"
 ok "a port in use and an address not on this host exit 1 with one line"
 
+# A start-up that fails late (the --stats port in use) leaves nothing:
+# the unix: socket file it had made is removed, no pidfile is left.
+"$POOLSERVE" --http "unix:$TMP/late.sock" --pidfile "$TMP/late.pid" \
+    --stats "127.0.0.1:$PORT" >"$TMP/o" 2>"$TMP/e"
+rc=$?
+[ "$rc" = 1 ] || fail "--stats port in use: exit $rc"
+grep -q "cannot listen on 127.0.0.1:$PORT: Address already in use" "$TMP/e" ||
+    fail "--stats port in use: $(cat "$TMP/e")"
+[ -e "$TMP/late.sock" ] && fail "the unix: socket file was left behind"
+[ -e "$TMP/late.pid" ] && fail "the pidfile was left behind"
+ok "a start-up that fails at --stats leaves no socket file and no pidfile"
+
 hard=$(ulimit -Hn)
 if [ "$hard" != unlimited ] && [ "$hard" -lt 1000000 ]; then
 	"$POOLSERVE" --check --max-connections 1000000 2>"$TMP/e" >/dev/null

@@ -31,6 +31,7 @@ kill -9 "$victim"
 wait_until 5 grep -q "(pid $victim) killed by signal 9" "$TMP/err" ||
     fail "the death of $victim was not logged"
 wait_until 5 grep -q 'respawned' "$TMP/err" || fail "no respawn"
-wait_until 5 test "$(pgrep -P "$PID" | wc -l)" = 3 || fail "not 3 workers"
+three() { [ "$(pgrep -P "$PID" | wc -l)" = 3 ]; }
+wait_until 5 three || fail "not 3 workers"
 expect_status 200 /
 ok "a killed worker is logged and respawned"
