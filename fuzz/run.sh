@@ -11,7 +11,7 @@ srcdir=$1
 shift
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=30}"
 : "${FUZZ_CFLAGS:=-g -O1 -fsanitize=fuzzer,address,undefined}"
-: "${FUZZ_CPPFLAGS:=-I. -I$srcdir/src}" "${FUZZ_LIBS:=-pthread}"
+: "${FUZZ_CPPFLAGS:=-DHAVE_CONFIG_H -I. -I$srcdir/src -I$srcdir/include}" "${FUZZ_LIBS:=-pthread}"
 : "${MHD_CFLAGS:=}" "${MHD_LIBS:=-lmicrohttpd}"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then

@@ -7,10 +7,16 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -309,4 +315,89 @@ http_check(struct http_head *h, char *why, size_t whylen)
 		return MHD_HTTP_EXPECTATION_FAILED;
 	}
 	return 0;
+}
+
+/*
+ * http_check() reads the request line's layout in libmicrohttpd's read
+ * buffer (method, target and version in place, one byte apart), true of
+ * 0.9.75.  At start-up the master asks a throw-away daemon for one
+ * request over a socket pair and checks that layout, so that another
+ * libmicrohttpd cannot silently turn the check into a wrong answer.
+ */
+struct http_probe {
+	char		 target[64];	/* as the URI log callback saw it */
+	int		 seen;		/* -1 not yet, 0 differs, 1 holds */
+};
+
+static void *
+http_probe_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_probe	*p = cls;
+
+	(void)c;
+	snprintf(p->target, sizeof(p->target), "%s", uri);
+	return p;
+}
+
+static enum MHD_Result
+http_probe_access(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *size, void **req)
+{
+	struct http_probe	*p = cls;
+
+	(void)c;
+	(void)url;
+	(void)data;
+	(void)size;
+	(void)req;
+	p->seen = version == method + strlen(method) + 1 +
+	    strlen(p->target) + 1;
+	return MHD_NO;		/* done: close */
+}
+
+int
+http_probe_layout(char *err, size_t errlen)
+{
+	static const char	 req[] = "GET /probe?a=1 HTTP/1.1\r\n"
+				    "Host: x\r\n\r\n";
+	struct http_probe	 p = { "", -1 };
+	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
+	struct MHD_Daemon	*d;
+	struct timespec		 ms = { 0, 1000000 };
+	int			 sv[2], i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+	    http_probe_access, &p, MHD_OPTION_URI_LOG_CALLBACK, http_probe_uri,
+	    &p, MHD_OPTION_END);
+	if (d == NULL || MHD_add_connection(d, sv[0], (struct sockaddr *)&sa,
+	    sizeof(sa)) != MHD_YES) {
+		snprintf(err, errlen, "cannot start libmicrohttpd");
+		if (d != NULL)
+			MHD_stop_daemon(d);
+		else
+			close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (write(sv[1], req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
+		p.seen = 0;
+	for (i = 0; i < 1000 && p.seen == -1; i++) {
+		(void)MHD_run(d);
+		if (p.seen == -1)
+			nanosleep(&ms, NULL);
+	}
+	MHD_stop_daemon(d);
+	close(sv[1]);
+	if (p.seen == 1)
+		return 0;
+	snprintf(err, errlen, "libmicrohttpd %s keeps the request line unlike "
+	    "0.9.75, which the request checks rely on: build poolserve with "
+	    "libmicrohttpd 0.9.75 (or check src/http.c against this one)",
+	    MHD_get_version());
+	return -1;
 }

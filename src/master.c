@@ -704,6 +704,10 @@ master_run(struct config *cfg, int argc, char **argv)
 	}
 	if (master_check_limits(cfg) == -1)
 		return 1;
+	if (http_probe_layout(err, sizeof(err)) == -1) {
+		fprintf(stderr, "poolserve: %s\n", err);
+		return 1;
+	}
 	if (app_check_all(cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "poolserve: %s\n", err);
 		return EX_BADCONFIG;

@@ -116,6 +116,7 @@ struct http_head {		/* a request head, as libmicrohttpd parsed it */
 unsigned	 http_check(struct http_head *, char *, size_t);
 bool		 http_known_method(const char *);
 bool		 http_token(const char *);
+int		 http_probe_layout(char *, size_t);
 
 /* listen.c */
 /*
