@@ -60,6 +60,7 @@ struct master {
 	unsigned		 nretiring;
 	bool			 stopping;
 	bool			 pidfile;	/* written by us */
+	pid_t			*table_pid;	/* [STATS_TABLES]: 0 = free */
 };
 
 static long
@@ -157,17 +158,60 @@ master_drop_privileges(const struct master_identity *id)
 	return 0;
 }
 
+/*
+ * A free thread table of the statistics for a new process in slot i,
+ * cleared; its slot's current one when none is free (more than two
+ * processes of one worker number alive: reloads faster than drains).
+ */
+static unsigned
+master_table(struct master *m, unsigned i)
+{
+	struct stats_thread	*t;
+	unsigned		 k, c;
+
+	for (k = 0; k < STATS_TABLES(m->slots); k++)
+		if (m->table_pid[k] == 0)
+			break;
+	if (k == STATS_TABLES(m->slots)) {
+		log_msg("worker %u: more processes alive than the statistics "
+		    "have room for; its threads share a table", i + 1);
+		return atomic_load(&m->stats->workers[i].table);
+	}
+	t = stats_table(m->stats, k);
+	for (c = 0; c < m->stats->threads; c++) {
+		atomic_store(&t[c].requests, 0);
+		stats_end(&t[c], 0);
+	}
+	m->table_pid[k] = -1;		/* taken; the pid after fork */
+	return k;
+}
+
+/* A process is gone: its thread table is free again. */
+static void
+master_table_free(struct master *m, pid_t pid)
+{
+	unsigned	 k;
+
+	for (k = 0; k < STATS_TABLES(m->slots); k++)
+		if (m->table_pid[k] == pid)
+			m->table_pid[k] = 0;
+}
+
 static int
 master_spawn(struct master *m, unsigned i)
 {
 	struct master_worker	*mw = &m->workers[i];
 	int			 fds[CONFIG_MAX_HTTP];
+	unsigned		 table;
 	pid_t			 pid;
 
 	if (listen_worker_fds(&m->ls, i, fds) == -1)
 		return -1;
+	table = master_table(m, i);
+	atomic_store(&m->stats->workers[i].table, table);	/* the child's */
 	if ((pid = fork()) == -1) {
 		log_msg("cannot fork worker %u: %s", i + 1, strerror(errno));
+		master_table_free(m, -1);
 		return -1;
 	}
 	if (pid == 0) {
@@ -181,6 +225,8 @@ master_spawn(struct master *m, unsigned i)
 	atomic_store(&m->stats->workers[i].pid, pid);
 	atomic_store(&m->stats->workers[i].alive, true);
 	atomic_store(&m->stats->workers[i].kill_at_ms, 0);
+	if (m->table_pid[table] == -1)
+		m->table_pid[table] = pid;
 	mw->pid = pid;
 	mw->started_ms = pool_now_ms();
 	mw->respawn_at = 0;
@@ -392,6 +438,7 @@ master_reap(struct master *m)
 	int			 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		master_table_free(m, pid);
 		if (master_reap_retired(m, pid, status))
 			continue;
 		for (i = 0; i < m->slots; i++)
@@ -542,6 +589,8 @@ master_stop(struct master *m, int sig)
 	free(m->retiring);
 	m->retiring = NULL;
 	m->nretiring = 0;
+	free(m->table_pid);
+	m->table_pid = NULL;
 	stats_stop();		/* it reads m->ls */
 	listen_free(&m->ls);
 }
@@ -755,7 +804,9 @@ master_run(struct config *cfg, int argc, char **argv)
 		m.pidfile = true;
 	}
 	if ((m.stats = stats_create(m.slots, cfg->processes, cfg->threads)) ==
-	    NULL || (m.workers = calloc(m.slots, sizeof(*m.workers))) == NULL) {
+	    NULL || (m.workers = calloc(m.slots, sizeof(*m.workers))) == NULL ||
+	    (m.table_pid = calloc(STATS_TABLES(m.slots),
+	    sizeof(*m.table_pid))) == NULL) {
 		fprintf(stderr, "poolserve: out of memory\n");
 		goto fail;
 	}
@@ -857,5 +908,7 @@ fail:
 	listen_close(&m.ls);
 	listen_free(&m.ls);
 	master_unlink_pidfile(&m);
+	free(m.workers);
+	free(m.table_pid);
 	return 1;
 }

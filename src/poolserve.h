@@ -199,6 +199,7 @@ int		 json_valid(const char *, size_t);
 /* stats.c: counters shared by all processes, one MAP_SHARED region */
 #define STATS_BUCKETS	12	/* Prometheus' default bounds and +Inf */
 #define STATS_URI_MAX	128
+#define STATS_TABLES(slots)	(2 * (slots))	/* thread tables */
 
 struct stats_thread {
 	_Atomic uint64_t	 requests;
@@ -231,6 +232,7 @@ struct stats_worker {
 	_Atomic uint64_t	 respawns;
 	_Atomic uint64_t	 harakiri;	/* requests cut by --harakiri */
 	_Atomic uint64_t	 kill_at_ms;	/* monotonic; 0: none due */
+	_Atomic unsigned	 table;		/* its newest process's threads */
 	_Atomic uint64_t	 status_class[6];	/* [1] = 1xx .. [5] = 5xx */
 	_Atomic uint64_t	 sent_bytes;		/* response bodies */
 	struct pool_pub		 pool;
@@ -266,6 +268,7 @@ struct buf {
 
 struct stats	*stats_create(unsigned, unsigned, unsigned);
 struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
+struct stats_thread *stats_table(struct stats *, unsigned);
 void		 stats_observe(struct stats_hist *, uint64_t);
 void		 stats_begin(struct stats_thread *, const char *, const char *);
 void		 stats_end(struct stats_thread *, unsigned);
@@ -558,6 +561,7 @@ struct worker {
 	_Atomic uint64_t	 served;		/* by this process */
 	_Atomic uint64_t	*busy_since;	/* [core], ms, 0 = idle */
 	_Atomic int		*running_fd;	/* [core], its client, or -1 */
+	struct stats_thread	*threads;	/* [core], its own table */
 	_Atomic bool		 retire_asked;		/* by a pool thread */
 	_Atomic bool		 retiring;		/* draining to exit */
 	uint64_t		 retire_deadline;	/* ms */

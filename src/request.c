@@ -212,7 +212,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 		goto resume;
 	}
 
-	st = stats_thread(w->stats, w->no, core);
+	st = &w->threads[core];
 	taken_us = pool_now_us();
 	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
 	stats_begin(st, r->method, r->uri);

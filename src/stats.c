@@ -47,8 +47,9 @@ stats_create(unsigned slots, unsigned processes, unsigned threads)
 	size_t		 len;
 	char		*mem;
 
+	/* thread tables: one per live process, two per worker number */
 	len = sizeof(*st) + slots * sizeof(struct stats_worker) +
-	    (size_t)slots * threads * sizeof(struct stats_thread);
+	    (size_t)STATS_TABLES(slots) * threads * sizeof(struct stats_thread);
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
@@ -68,7 +69,20 @@ stats_create(unsigned slots, unsigned processes, unsigned threads)
 struct stats_thread *
 stats_thread(struct stats *st, unsigned worker, unsigned core)
 {
-	return &st->threads_of[(worker - 1) * st->threads + core];
+	return &stats_table(st, atomic_load(&st->workers[worker - 1].table))
+	    [core];
+}
+
+/*
+ * Thread table t: a process writes only its own, which the master gave
+ * it at fork; a worker number's newest process is the one readers see.
+ * So a retiring worker and its replacement never write the same
+ * sequence count.
+ */
+struct stats_thread *
+stats_table(struct stats *st, unsigned t)
+{
+	return &st->threads_of[(size_t)t * st->threads];
 }
 
 void

@@ -302,7 +302,7 @@ worker_harakiri(struct worker *w, uint64_t now)
 		if (started == 0 || now <= started || now - started <
 		    w->cfg->harakiri * 1000ULL)
 			continue;
-		(void)stats_current(stats_thread(w->stats, w->no, c), method,
+		(void)stats_current(&w->threads[c], method,
 		    sizeof(method), uri, sizeof(uri), &since);
 		log_msg("worker %u: harakiri: %s %.100s has run %llu ms on "
 		    "thread %s (--harakiri %u): its connection closed, the "
@@ -556,6 +556,7 @@ worker_main(const struct config *cfg, struct stats *stats,
 		    ((uint64_t)cfg->max_requests_jitter + 1);
 	}
 	w.sw = &stats->workers[no - 1];
+	w.threads = stats_table(stats, atomic_load(&w.sw->table));
 	memcpy(w.listen_fds, listen_fds, nlisten * sizeof(*listen_fds));
 	w.nlisten = nlisten;
 	atomic_store(&w.sw->pid, getpid());
@@ -585,8 +586,8 @@ worker_main(const struct config *cfg, struct stats *stats,
 	for (i = 0; i < cfg->threads; i++) {
 		atomic_store(&w.running_fd[i], -1);
 		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
-		/* a killed predecessor may have left its requests shown */
-		stats_end(stats_thread(stats, no, i), 0);
+		/* a killed owner of the table may have left requests shown */
+		stats_end(&w.threads[i], 0);
 	}
 	if (app_init_all(cfg, stats, no) == -1)
 		_exit(1);

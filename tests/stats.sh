@@ -89,6 +89,31 @@ ok "counters after 12 requests: 2xx 12, durations, per-thread counts"
     fail "stats 404"
 stop_server
 
+# A reload: the retiring worker and its replacement have a thread table
+# each.  The old worker's request ends while the new worker's thread runs
+# one: /stats still shows the new one running, not the old one's end.
+start_server --threads 1 --stats "127.0.0.1:$SPORT"
+curl -s -o /dev/null --max-time 10 "$(url /sleep/1.5)" &
+OLD=$!
+sleep 0.3
+old=$(worker_pids)
+kill -HUP "$PID"
+new_up() { [ -n "$(worker_pids | grep -vx "$old")" ]; }
+wait_until 5 new_up || fail "no new worker after SIGHUP"
+curl -s -o /dev/null --max-time 10 "$(url /sleep/3)" &
+NEW=$!
+wait "$OLD"
+sleep 0.3
+stats / | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["workers"][0]
+c = w["cores"][0]
+assert c["in_request"] and c["uri"] == "/sleep/3", c
+' || fail "after the old worker ended its request: $(stats /)"
+wait "$NEW"
+stop_server
+ok "a reload: the old worker ending its request leaves the new worker's thread shown running"
+
 "$POOLSERVE" --check --stats 0.0.0.0:9191 >/dev/null 2>"$TMP/e"
 [ $? = 64 ] || fail "--stats 0.0.0.0 without --stats-allow-remote"
 grep -q -- '--stats: 0.0.0.0:9191 is not a loopback address' "$TMP/e" || fail "$(cat "$TMP/e")"
