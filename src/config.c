@@ -456,6 +456,41 @@ config_optname(int id)
 	return "?";
 }
 
+/*
+ * Long options are named in full: getopt_long would take "--thread" for
+ * --threads, and an abbreviation that is unique today may name another
+ * option once one is added (--stat was --stats before --static-map).
+ */
+static int
+config_full_names(int argc, char **argv, char *err, size_t errlen)
+{
+	const struct option	*o;
+	const char		*a, *eq;
+	size_t			 len;
+	int			 i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		a = argv[i];
+		if (strncmp(a, "--", 2) != 0)
+			continue;
+		len = (eq = strchr(a, '=')) != NULL ? (size_t)(eq - a - 2) :
+		    strlen(a + 2);
+		for (o = longopts; o->name != NULL; o++)
+			if (strlen(o->name) == len &&
+			    strncmp(o->name, a + 2, len) == 0)
+				break;
+		if (o->name == NULL) {
+			config_error(err, errlen, "unknown option --%.*s (options "
+			    "are named in full: see poolserve --help)",
+			    (int)len, a + 2);
+			return -1;
+		}
+		if (o->has_arg == required_argument && eq == NULL)
+			i++;		/* its value, whatever it looks like */
+	}
+	return 0;
+}
+
 static enum config_result
 config_getopt(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen, bool in_file)
@@ -466,6 +501,8 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 	char			*dst;
 	int			 ch;
 
+	if (config_full_names(argc, argv, err, errlen) == -1)
+		return CONFIG_ERROR;
 	optind = 0;		/* full re-initialisation (glibc) */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":thV", longopts, NULL)) != -1) {
@@ -641,6 +678,24 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 }
 
 /*
+ * A configuration key: a long option named in full (getopt_long would take
+ * "thread" for --threads), other than the command line's own.
+ */
+static const struct option *
+config_key(const char *key)
+{
+	const struct option	*o;
+
+	if (strcmp(key, "check") == 0 || strcmp(key, "help") == 0 ||
+	    strcmp(key, "version") == 0)
+		return NULL;
+	for (o = longopts; o->name != NULL; o++)
+		if (strcmp(o->name, key) == 0)
+			return o;
+	return NULL;
+}
+
+/*
  * --config FILE: "key = value" lines whose keys are the long options
  * ("disable-logging = yes" for a flag), # comments and blank lines.  Each
  * line is parsed as its option would be; errors read "file:line: ...".
@@ -648,6 +703,7 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 static enum config_result
 config_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
+	const struct option	*o;
 	FILE			*fp;
 	char			 line[2048], opt[300], msg[512], *key, *val, *p;
 	char			*av[4];
@@ -695,15 +751,24 @@ config_file(struct config *cfg, const char *path, char *err, size_t errlen)
 		av[2] = val;
 		av[3] = NULL;
 		ac = 3;
-		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
-			ac = 2;		/* a flag */
-		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
-			continue;
-		if (strcmp(key, "check") == 0 || strcmp(key, "help") == 0 ||
-		    strcmp(key, "version") == 0)
+		if ((o = config_key(key)) == NULL)
 			r = config_error(msg, sizeof(msg), "%s is not a "
-			    "configuration key", key);
-		else
+			    "configuration key%s", key, strncmp(key, "--", 2) ==
+			    0 ? " (write it without the --)" : " (the keys are "
+			    "the long options of poolserve --help, in full)");
+		else if (o->has_arg == no_argument) {
+			/* a flag: yes or no, nothing else */
+			if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+				continue;
+			if (strcmp(val, "yes") != 0 && strcmp(val, "true") != 0)
+				r = config_error(msg, sizeof(msg), "%s takes yes, "
+				    "true, no or false, not \"%s\"", key, val);
+			else {
+				ac = 2;
+				r = config_getopt(cfg, ac, av, msg, sizeof(msg),
+				    true);
+			}
+		} else
 			r = config_getopt(cfg, ac, av, msg, sizeof(msg), true);
 		if (r != CONFIG_OK) {
 			fclose(fp);

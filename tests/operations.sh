@@ -28,10 +28,14 @@ bad_config() {
 	grep -qF "$TMP/bad.conf:2: $2" "$TMP/e" || fail "config '$1': $(cat "$TMP/e")"
 }
 bad_config 'threads = 0' '--threads: "0" is not a whole number in the range 1 to 4096'
-bad_config 'colour = blue' 'unknown option --colour'
+bad_config 'colour = blue' 'colour is not a configuration key'
 bad_config 'threads 4' 'expected key = value'
 bad_config 'check = yes' 'check is not a configuration key'
 bad_config 'config = /etc/other' 'config cannot name another config file'
+bad_config 'thread = 4' 'thread is not a configuration key'
+bad_config 'proc = 3' 'proc is not a configuration key'
+bad_config '--threads = 4' '--threads is not a configuration key (write it without the --)'
+bad_config 'disable-logging = on' 'disable-logging takes yes, true, no or false, not "on"'
 "$POOLSERVE" --config "$TMP/none.conf" --check >/dev/null 2>"$TMP/e"
 [ $? = 64 ] && grep -q 'No such file or directory' "$TMP/e" || fail "missing file"
 ok "--config errors: file:line: message, exit 64"
