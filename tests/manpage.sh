@@ -19,3 +19,16 @@ for r in /sleep/ /cpu/ /hit /echo /info; do
 	grep -q "$r" "$MANPAGE" || fail "route $r not documented"
 done
 ok "signals and routes documented"
+
+# What -Tlint cannot see: how it renders.  Macros that leak into the
+# text, a flag glued to a word, and the Allow lists the server sends.
+text=$(mandoc -Tutf8 "$MANPAGE" | col -b)
+for bad in ' Dq ' ' Fl ' ' Ar ' ' Pq ' ' Ns ' ' -or ' ' -and '; do
+	echo "$text" | grep -qF -- "$bad" &&
+	    fail "rendered page holds '$bad': $(echo "$text" | grep -F -- "$bad" | head -n 1)"
+done
+for allow in 'Allow: GET, HEAD, OPTIONS' 'Allow: POST, OPTIONS'; do
+	echo "$text" | grep -qF "$allow" || fail "ROUTES does not say $allow"
+done
+echo "$text" | grep -qF 'Allow: GET, HEAD”' && fail "an Allow list without OPTIONS"
+ok "the rendered page has no leaked macros and the Allow lists the lab sends"
