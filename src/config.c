@@ -835,11 +835,13 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 void
 config_describe(const struct config *cfg, char *buf, size_t len)
 {
-	snprintf(buf, len, "%u %s x %u %s = %u requests in progress at once, "
+	snprintf(buf, len, "%u %s x %u %s = %u %s in progress at once, "
 	    "listen backlog %u, in-process queue %u per worker",
-	    cfg->processes, cfg->processes == 1 ? "process" : "processes",
-	    cfg->threads, cfg->threads == 1 ? "thread" : "threads",
-	    cfg->processes * cfg->threads, cfg->listen_backlog, cfg->queue);
+	    cfg->processes, PLURAL(cfg->processes, "process", "processes"),
+	    cfg->threads, PLURAL(cfg->threads, "thread", "threads"),
+	    cfg->processes * cfg->threads, PLURAL(cfg->processes *
+	    cfg->threads, "request", "requests"), cfg->listen_backlog,
+	    cfg->queue);
 }
 
 void

@@ -302,7 +302,8 @@ master_resize(struct master *m, int sig)
 			return;
 		m->nworkers++;
 		atomic_store(&m->stats->processes, m->nworkers);
-		log_msg("SIGTTIN: %u workers", m->nworkers);
+		log_msg("SIGTTIN: %u %s", m->nworkers,
+		    PLURAL(m->nworkers, "worker", "workers"));
 		return;
 	}
 	if (m->nworkers == 1) {
@@ -326,7 +327,8 @@ master_resize(struct master *m, int sig)
 	listen_close_slot(&m->ls, m->nworkers);
 	atomic_store(&m->stats->workers[m->nworkers].alive, false);
 	atomic_store(&m->stats->processes, m->nworkers);
-	log_msg("SIGTTOU: %u workers", m->nworkers);
+	log_msg("SIGTTOU: %u %s", m->nworkers,
+	    PLURAL(m->nworkers, "worker", "workers"));
 }
 
 /*
@@ -885,16 +887,18 @@ master_run(struct config *cfg, int argc, char **argv)
 			master_kill_all(&m, SIGUSR1);
 			break;
 		case SIGTERM:
-			log_msg("SIGTERM: stopping %u workers gracefully "
+			log_msg("SIGTERM: stopping %u %s gracefully "
 			    "(--shutdown-timeout %u s)", master_alive(&m),
+			    PLURAL(master_alive(&m), "worker", "workers"),
 			    cfg->shutdown_timeout);
 			master_stop(&m, SIGTERM);
 			master_unlink_pidfile(&m);
 			log_msg("stopped");
 			return 0;
 		default:
-			log_msg("%s: stopping %u workers now", strsignal(sig),
-			    master_alive(&m));
+			log_msg("%s: stopping %u %s now", strsignal(sig),
+			    master_alive(&m), PLURAL(master_alive(&m), "worker",
+			    "workers"));
 			master_stop(&m, SIGINT);
 			master_unlink_pidfile(&m);
 			log_msg("stopped");

@@ -23,6 +23,7 @@
 #define EX_BADOPT	64	/* EX_USAGE: a bad option or value */
 #define EX_BADCONFIG	78	/* EX_CONFIG: an application cannot be served */
 #define NAME_MAX_THREAD	16	/* pthread names: 15 chars + NUL */
+#define PLURAL(n, one, many)	((n) == 1 ? (one) : (many))	/* "%u %s" */
 
 /* config.c */
 #define CONFIG_MAX_HTTP	16		/* --http sockets */

@@ -259,8 +259,9 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why,
 	w->pool.pub = NULL;	/* the slot is a new worker's now */
 	pthread_mutex_unlock(&w->pool.lock);
 	pool_counts(&w->pool, &c);
-	log_msg("worker %u: %s: retiring, %u requests running, %u waiting, "
-	    "%u connections", w->no, why, c.running, c.waiting, c.conns);
+	log_msg("worker %u: %s: retiring, %u %s running, %u waiting, %u %s",
+	    w->no, why, c.running, PLURAL(c.running, "request", "requests"),
+	    c.waiting, c.conns, PLURAL(c.conns, "connection", "connections"));
 	/*
 	 * Idle keep-alive connections (a request served, nothing of the
 	 * next one received) are shut down now: libmicrohttpd sees the end
@@ -331,9 +332,9 @@ worker_drained(struct worker *w)
 	if (w->unfinished == 0 && c.fresh == 0)
 		return 0;	/* every begun request answered and sent */
 	if (now >= w->retire_deadline) {
-		log_msg("worker %u: --shutdown-timeout reached with %u requests "
+		log_msg("worker %u: --shutdown-timeout reached with %u %s "
 		    "running, %u waiting: exiting", w->no, c.running,
-		    c.waiting);
+		    PLURAL(c.running, "request", "requests"), c.waiting);
 		return 0;
 	}
 	(void)pool_gate(&w->pool, &t);		/* expires fresh ones */
@@ -610,8 +611,8 @@ worker_main(const struct config *cfg, struct stats *stats,
 		    strerror(errno));
 		_exit(1);
 	}
-	log_msg("worker %u (pid %d) ready: %u threads", no, (int)getpid(),
-	    cfg->threads);
+	log_msg("worker %u (pid %d) ready: %u %s", no, (int)getpid(),
+	    cfg->threads, PLURAL(cfg->threads, "thread", "threads"));
 	if (worker_loop(&w) == -1)
 		_exit(1);
 	pool_counts(&w.pool, &c);

@@ -39,7 +39,7 @@ t0=$(date +%s)
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
 [ "$rc" = 0 ] || fail "exit $rc"
 [ $(($(date +%s) - t0)) -le 3 ] || fail "--shutdown-timeout 1 not honoured"
-grep -q -- '--shutdown-timeout reached with 1 requests running' "$TMP/err" ||
+grep -q -- '--shutdown-timeout reached with 1 request running' "$TMP/err" ||
     fail "no timeout line"
 wait
 ok "--shutdown-timeout 1 ends the drain after a second"
