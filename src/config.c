@@ -306,6 +306,17 @@ config_parse_addr(const char *spec, struct sockaddr_storage *ss,
 	return 0;
 }
 
+/* An IP address with port 0: the kernel picks a port. */
+static bool
+config_port0(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port == 0;
+	return ss->ss_family == AF_INET6 &&
+	    ((const struct sockaddr_in6 *)(const void *)ss)->sin6_port == 0;
+}
+
 /* 127.0.0.0/8, ::1 or a unix socket */
 static bool
 config_is_loopback(const struct sockaddr_storage *ss)
@@ -498,6 +509,7 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 	const struct numopt	*n;
 	struct config_http	*h;
 	unsigned long long	 v;
+	unsigned		 i;
 	char			*dst;
 	int			 ch;
 
@@ -538,6 +550,13 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 				    "0 to 65535 or unix:PATH (e.g. "
 				    "127.0.0.1:8080, :8080, [::1]:8080, "
 				    "unix:/run/poolserve.sock)", optarg);
+			/* the same address twice (port 0: a new one each) */
+			for (i = 0; i < cfg->nhttp; i++)
+				if (cfg->http[i].addrlen == h->addrlen &&
+				    memcmp(&cfg->http[i].addr, &h->addr,
+				    h->addrlen) == 0 && !config_port0(&h->addr))
+					return config_error(err, errlen,
+					    "--http: %s is given twice", optarg);
 			strcpy(h->spec, optarg);
 			cfg->nhttp++;
 			break;

@@ -116,13 +116,14 @@ listen_error(const char *fmt, ...)
  */
 int
 listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
-    const char *spec, unsigned backlog, bool reuse_port)
+    const char *spec, const char *opt, unsigned backlog, bool reuse_port)
 {
 	int	 fd, one = 1;
 
 	if (addr->ss_family == AF_UNIX &&
 	    listen_unix_stale(addr, addrlen, spec) == -1) {
-		listen_error("cannot listen on %s: %s", spec, strerror(errno));
+		listen_error("cannot listen on %s (%s): %s", spec, opt,
+		    strerror(errno));
 		return -1;
 	}
 	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -142,13 +143,14 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
 		return -1;
 	}
 	if (bind(fd, (const struct sockaddr *)addr, addrlen) == -1) {
-		listen_error("cannot listen on %s: %s", spec,
+		listen_error("cannot listen on %s (%s): %s", spec, opt,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (backlog != 0 && listen(fd, (int)backlog) == -1) {
-		listen_error("listen on %s: %s", spec, strerror(errno));
+		listen_error("listen on %s (%s): %s", spec, opt,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -161,7 +163,7 @@ listen_bind(struct listen_sock *ms, const struct config_http *h,
     const struct config *cfg)
 {
 	ms->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
-	ms->fd = listen_socket(&h->addr, h->addrlen, h->spec,
+	ms->fd = listen_socket(&h->addr, h->addrlen, h->spec, "--http",
 	    ms->per_worker ? 0 : cfg->listen_backlog, ms->per_worker);
 	if (ms->fd == -1)
 		return -1;
@@ -357,6 +359,7 @@ listen_worker_fds(struct listen_set *ls, unsigned i, int *out)
 		if ((fd = atomic_load(&ls->fds[(i + 1) * ls->nsocks + j])) ==
 		    -1) {
 			fd = listen_socket(&ms->addr, ms->addrlen, ms->name,
+			    "--reuse-port",
 			    ls->backlog, true);
 			if (fd == -1) {
 				log_msg("worker %u: cannot listen on %s", i + 1,

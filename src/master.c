@@ -794,7 +794,8 @@ master_run(struct config *cfg, int argc, char **argv)
 	if (listen_open(&m.ls, cfg, m.slots) == -1)
 		return 1;
 	if (cfg->stats[0] != '\0' && (m.stats_fd = listen_socket(
-	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, 64, false)) ==
+	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, "--stats", 64,
+	    false)) ==
 	    -1)
 		goto fail;
 	if (cfg->stats[0] != '\0')

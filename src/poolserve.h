@@ -149,7 +149,7 @@ int		 listen_open(struct listen_set *, const struct config *,
 		    unsigned);
 unsigned	 listen_count(const struct listen_set *);
 int		 listen_socket(const struct sockaddr_storage *, socklen_t,
-		    const char *, unsigned, bool);
+		    const char *, const char *, unsigned, bool);
 void		 listen_addr_string(const struct sockaddr_storage *, char *,
 		    size_t);
 int		 listen_worker_fds(struct listen_set *, unsigned, int *);

@@ -74,12 +74,12 @@ start_server --threads 1
 "$POOLSERVE" --http "127.0.0.1:$PORT" >"$TMP/o" 2>"$TMP/e"
 rc=$?
 [ "$rc" = 1 ] || fail "port in use: exit $rc"
-grep -q "cannot listen on 127.0.0.1:$PORT: Address already in use" "$TMP/e" ||
+grep -q "cannot listen on 127.0.0.1:$PORT (--http): Address already in use" "$TMP/e" ||
     fail "port in use: $(cat "$TMP/e")"
 [ "$(wc -l <"$TMP/e")" = 1 ] || fail "port in use: not one line"
 "$POOLSERVE" --http 192.0.2.1:8080 >"$TMP/o" 2>"$TMP/e"
 [ $? = 1 ] || fail "address not available: exit code"
-grep -q "cannot listen on 192.0.2.1:8080: Cannot assign requested address" "$TMP/e" ||
+grep -q "cannot listen on 192.0.2.1:8080 (--http): Cannot assign requested address" "$TMP/e" ||
     fail "bad address: $(cat "$TMP/e")"
 ok "a port in use and an address not on this host exit 1 with one line"
 
@@ -89,11 +89,16 @@ ok "a port in use and an address not on this host exit 1 with one line"
     --stats "127.0.0.1:$PORT" >"$TMP/o" 2>"$TMP/e"
 rc=$?
 [ "$rc" = 1 ] || fail "--stats port in use: exit $rc"
-grep -q "cannot listen on 127.0.0.1:$PORT: Address already in use" "$TMP/e" ||
+grep -q "cannot listen on 127.0.0.1:$PORT (--stats): Address already in use" "$TMP/e" ||
     fail "--stats port in use: $(cat "$TMP/e")"
 [ -e "$TMP/late.sock" ] && fail "the unix: socket file was left behind"
 [ -e "$TMP/late.pid" ] && fail "the pidfile was left behind"
 ok "a start-up that fails at --stats leaves no socket file and no pidfile"
+
+"$POOLSERVE" --http 127.0.0.1:8080 --http 127.0.0.1:8080 --check >/dev/null 2>"$TMP/e"
+[ $? = 64 ] && grep -qx 'poolserve: --http: 127.0.0.1:8080 is given twice' "$TMP/e" ||
+    fail "the same --http twice: $(cat "$TMP/e")"
+ok "the same --http twice is a usage error"
 
 hard=$(ulimit -Hn)
 if [ "$hard" != unlimited ] && [ "$hard" -lt 1000000 ]; then

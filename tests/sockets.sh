@@ -40,7 +40,7 @@ wait_until 5 sh -c "! kill -0 $P2 2>/dev/null" || fail "second server on a busy 
 wait "$P2"
 rc=$?
 [ "$rc" = 1 ] || fail "busy unix path: exit $rc"
-grep -q "cannot listen on unix:$SOCK: Address already in use" "$TMP/err2" ||
+grep -q "cannot listen on unix:$SOCK (--http): Address already in use" "$TMP/err2" ||
     fail "busy path message: $(cat "$TMP/err2")"
 [ -S "$SOCK" ] || fail "the refused server removed the running server's socket"
 ok "a unix path in use is refused (exit 1, Address already in use) and left alone"
@@ -61,7 +61,7 @@ touch "$SOCK"
 "$POOLSERVE" --http "unix:$SOCK" >"$TMP/out2" 2>"$TMP/err2"
 rc=$?
 [ "$rc" = 1 ] || fail "a plain file at the unix path: exit $rc"
-grep -q "cannot listen on unix:$SOCK: File exists" "$TMP/err2" ||
+grep -q "cannot listen on unix:$SOCK (--http): File exists" "$TMP/err2" ||
     fail "plain file message: $(cat "$TMP/err2")"
 [ -f "$SOCK" ] || fail "the plain file was removed"
 rm -f "$SOCK"
