@@ -332,6 +332,44 @@ master_resize(struct master *m, int sig)
 }
 
 /*
+ * SIGHUP: say which of the options that change only with a restart were
+ * changed (they are kept).
+ */
+static void
+master_restart_only(const struct config *cur, const struct config *next)
+{
+	char	 list[512];
+	size_t	 len = 0;
+
+#define CHANGED(cond, name)						\
+	do {								\
+		if ((cond) && len < sizeof(list))			\
+			len += (size_t)snprintf(list + len,		\
+			    sizeof(list) - len, "%s%s", len == 0 ? "" :	\
+			    ", ", (name));				\
+	} while (0)
+	CHANGED(next->nhttp != cur->nhttp || memcmp(next->http, cur->http,
+	    sizeof(next->http)) != 0, "--http");
+	CHANGED(next->reuse_port != cur->reuse_port, "--reuse-port");
+	CHANGED(next->chmod_socket != cur->chmod_socket, "--chmod-socket");
+	CHANGED(strcmp(next->user, cur->user) != 0, "--user");
+	CHANGED(strcmp(next->group, cur->group) != 0, "--group");
+	CHANGED(next->listen_backlog != cur->listen_backlog, "--listen");
+	CHANGED(next->processes != cur->processes, "--processes");
+	CHANGED(next->threads != cur->threads, "--threads");
+	CHANGED(strcmp(next->stats, cur->stats) != 0, "--stats");
+	CHANGED(strcmp(next->pidfile, cur->pidfile) != 0, "--pidfile");
+	CHANGED(strcmp(next->chdir, cur->chdir) != 0, "--chdir");
+	CHANGED(strcmp(next->access_log, cur->access_log) != 0 ||
+	    next->disable_logging != cur->disable_logging, "--access-log");
+#undef CHANGED
+	if (len > 0)
+		log_msg("SIGHUP: %s %s only with a restart: kept as they were; "
+		    "the other options apply to the new workers", list,
+		    strchr(list, ',') != NULL ? "change" : "changes");
+}
+
+/*
  * SIGHUP: parse the command line (and so the --config file) again.  What
  * the running master cannot change (the sockets, the process and thread
  * counts the shared memory was sized for, the stats server, the pid file,
@@ -356,22 +394,7 @@ master_reread(struct master *m)
 		    "workers", err);
 		return -1;
 	}
-	if (next.nhttp != cur->nhttp || memcmp(next.http, cur->http,
-	    sizeof(next.http)) != 0 || next.reuse_port != cur->reuse_port ||
-	    next.chmod_socket != cur->chmod_socket ||
-	    strcmp(next.user, cur->user) != 0 ||
-	    strcmp(next.group, cur->group) != 0 ||
-	    next.listen_backlog != cur->listen_backlog ||
-	    next.processes != cur->processes || next.threads != cur->threads ||
-	    strcmp(next.stats, cur->stats) != 0 ||
-	    strcmp(next.pidfile, cur->pidfile) != 0 ||
-	    strcmp(next.chdir, cur->chdir) != 0 ||
-	    strcmp(next.access_log, cur->access_log) != 0 ||
-	    next.disable_logging != cur->disable_logging)
-		log_msg("SIGHUP: http, reuse-port, chmod-socket, listen, "
-		    "processes, threads, user, group, stats, pidfile, chdir and "
-		    "the access log change only with a restart; the other "
-		    "options apply to the new workers");
+	master_restart_only(cur, &next);
 	memcpy(next.http, cur->http, sizeof(next.http));
 	next.nhttp = cur->nhttp;
 	next.http_from = cur->http_from;
