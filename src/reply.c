@@ -548,12 +548,16 @@ int
 poolserve_body_fd(struct poolserve_request *r, int fd, uint64_t offset,
     uint64_t length)
 {
-	if (reply_fixed(r) == -1 || fd < 0 || offset > INT64_MAX ||
-	    length > INT64_MAX - offset) {
+	int	 error = 0;
+
+	if (reply_fixed(r) == -1)
+		error = EALREADY;
+	else if (fd < 0 || offset > INT64_MAX || length > INT64_MAX - offset)
+		error = EINVAL;
+	if (error != 0) {
 		if (fd >= 0)
 			close(fd);
-		if (errno != EALREADY)
-			errno = EINVAL;
+		errno = error;
 		return -1;
 	}
 	reply_body_clear(&r->reply);
