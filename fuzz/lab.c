@@ -298,6 +298,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		sp = line + strlen(line);
 	lr.method = line;
+	/*
+	 * The lab sees only what http_check() lets through (fuzz/request_check
+	 * checks it): an origin-form target ("/..."; an absolute-form one is
+	 * routed on its path) or "*" alone with OPTIONS.
+	 */
+	if (sp[0] != '/' && (strcmp(sp, "*") != 0 ||
+	    strcmp(line, "OPTIONS") != 0)) {
+		free(line);
+		return 0;
+	}
 	if ((q = strchr(sp, '?')) != NULL)
 		*q++ = '\0';
 	lab_unescape(sp);

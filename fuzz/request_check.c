@@ -2,14 +2,22 @@
  * The request checks poolserve makes before a thread is taken
  * (http_check() in src/http.c): request line, method,
  * target forms, header field syntax, Host, Content-Length and
- * Transfer-Encoding framing, Expect.  The input is a request head:
+ * Transfer-Encoding framing, Expect.  The input is
  *
- *	METHOD SP TARGET SP VERSION CRLF (NAME ":" VALUE CRLF)*
+ *	byte 0	--max-header-size: 0 the default (16384), N: N * 16 bytes
+ *	rest	a request head, METHOD SP TARGET SP VERSION CRLF
+ *		(NAME ":" VALUE CRLF)*
  *
- * laid out as libmicrohttpd leaves it (the three request-line parts
- * contiguous, NUL-separated).  The two libmicrohttpd calls http_check()
- * makes are answered here.  A request let through must be one the RFC
- * checks accept; a refusal has a known status and a reason.
+ * The request line is split as libmicrohttpd 0.9.75 splits it, in place
+ * (the method ends at the first space, further spaces are skipped, the
+ * version begins after the last space; a NUL byte ends a part early), so
+ * extra spaces and NUL bytes reach http_check() as they would.  The two
+ * libmicrohttpd calls http_check() makes are answered here.
+ *
+ * The verdict is compared with a model of RFC 9110/9112 written here
+ * (rc_model()): a request is let through exactly when the model accepts
+ * it, and a refusal has the status the model expects for its first
+ * failing check, with a printable reason.
  */
 #include "config.h"
 
@@ -70,15 +78,199 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static bool
+rc_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
+	    c) != NULL);
+}
+
+static bool
+rc_is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!rc_tchar((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static bool
+rc_xdigit(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/* unreserved / sub-delims (RFC 3986 2.2, 2.3) */
+static bool
+rc_hostchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+/*
+ * uri-host [":" port] (RFC 3986 3.2.2, 3.2.3), s[0..n): an IP-literal in
+ * brackets, or a reg-name / IPv4 of unreserved, sub-delims and '%'; then
+ * ':' and digits.  Empty is allowed.  Two leniencies of http.c are
+ * modelled, not flagged (fuzz/README.md, Findings): the port is what
+ * follows the last ':', so a reg-name may hold ':' ("a:b:80"), and
+ * reg-name characters may follow the ']' ("[::1]x:80").
+ */
+static bool
+rc_authority(const char *s, size_t n)
+{
+	size_t	 i = 0, k;
+
+	if (n > 0 && s[0] == '[') {
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (!rc_hostchar((unsigned char)s[i]) && s[i] != ':' &&
+			    s[i] != '%')
+				return false;
+		if (i == n)
+			return false;
+		i++;
+	}
+	/* the port: after the last ':', if there is one */
+	for (k = n; k > i && s[k - 1] != ':'; k--)
+		;
+	if (k == i)
+		k = n;
+	for (; i < n; i++) {
+		if (i >= k) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+		} else if (!rc_hostchar((unsigned char)s[i]) && s[i] != '%' &&
+		    s[i] != ':')
+			return false;
+	}
+	return true;
+}
+
+/* Visible ASCII, no '#', each '%' two hex digits, not %00. */
+static bool
+rc_target_ok(const char *t)
+{
+	for (; *t != '\0'; t++) {
+		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f ||
+		    *t == '#')
+			return false;
+		if (*t == '%') {
+			if (!rc_xdigit((unsigned char)t[1]) ||
+			    !rc_xdigit((unsigned char)t[2]) ||
+			    (t[1] == '0' && t[2] == '0'))
+				return false;
+			t += 2;
+		}
+	}
+	return true;
+}
+
+/* The fields named name: how many, the first, whether all are the same. */
 static unsigned
-rc_count_host(void)
+rc_fields_named(const char *name, const char **first, bool *differ)
 {
 	unsigned	 i, n = 0;
 
-	for (i = 0; i < rc_nfields; i++)
-		if (strcasecmp(rc_fields[i].key, "Host") == 0)
-			n++;
+	*first = NULL;
+	*differ = false;
+	for (i = 0; i < rc_nfields; i++) {
+		if (strcasecmp(rc_fields[i].key, name) != 0)
+			continue;
+		if (n++ == 0)
+			*first = rc_fields[i].value;
+		else if (strcmp(rc_fields[i].value, *first) != 0)
+			*differ = true;
+	}
 	return n;
+}
+
+/* The last element of a list (after the last ','), without OWS. */
+static bool
+rc_last_is_chunked(const char *v)
+{
+	const char	*last = strrchr(v, ',');
+	size_t		 n;
+
+	last = last != NULL ? last + 1 : v;
+	last += strspn(last, " \t");
+	n = strlen(last);
+	while (n > 0 && (last[n - 1] == ' ' || last[n - 1] == '\t'))
+		n--;
+	return n == 7 && strncasecmp(last, "chunked", 7) == 0;
+}
+
+/*
+ * The model: the status RFC 9110/9112 and poolserve's limits give the
+ * request, checks in http_check()'s order, 0 to let it through.
+ * contiguous: the request line's parts are where libmicrohttpd leaves
+ * them for single spaces and no NUL.
+ */
+static unsigned
+rc_model(const char *method, const char *target, const char *version,
+    bool contiguous, size_t line, size_t size, unsigned max)
+{
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT",
+	    "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH" };
+	const char	*first, *cl, *te, *auth;
+	bool		 v11 = strcmp(version, "HTTP/1.0") != 0, differ, cld;
+	unsigned	 i, n, ncl, nte;
+	const char	*v;
+
+	if (!contiguous || !rc_is_token(method))
+		return 400;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(method, known[i]) == 0)
+			break;
+	if (i == sizeof(known) / sizeof(known[0]))
+		return 501;
+	if (line > max)
+		return 414;
+	if (size > max)
+		return 431;
+	if (!rc_target_ok(target))
+		return 400;
+	if (strcmp(method, "CONNECT") == 0)
+		return 501;
+	if (strcmp(target, "*") == 0) {
+		if (strcmp(method, "OPTIONS") != 0)
+			return 400;
+	} else if (strncasecmp(target, "http://", 7) == 0 ||
+	    strncasecmp(target, "https://", 8) == 0) {
+		auth = strstr(target, "//") + 2;
+		n = (unsigned)strcspn(auth, "/?");
+		if (n == 0 || !rc_authority(auth, n))
+			return 400;
+	} else if (target[0] != '/')
+		return 400;
+	for (i = 0; i < rc_nfields; i++) {
+		if (!rc_is_token(rc_fields[i].key))
+			return 400;
+		for (v = rc_fields[i].value; *v != '\0'; v++)
+			if (((unsigned char)*v < 0x20 && *v != '\t') ||
+			    *v == 0x7f)
+				return 400;
+	}
+	n = rc_fields_named("Host", &first, &differ);
+	if ((v11 && n == 0) || n > 1 ||
+	    (n == 1 && !rc_authority(first, strlen(first))))
+		return 400;
+	ncl = rc_fields_named("Content-Length", &cl, &cld);
+	if (cld)
+		return 400;
+	nte = rc_fields_named("Transfer-Encoding", &te, &differ);
+	if (nte > 1 || (nte == 1 && (ncl > 0 || !v11)))
+		return 400;
+	if (nte == 1 && strcasecmp(te, "chunked") != 0)
+		return rc_last_is_chunked(te) ? 501 : 400;
+	n = rc_fields_named("Expect", &first, &differ);
+	if (n > 1 || (n == 1 && strcasecmp(first, "100-continue") != 0))
+		return 417;
+	return 0;
 }
 
 int
@@ -86,34 +278,72 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config	 cfg;
 	struct http_head h;
-	char		*head, *line, *next, *sp1, *sp2, *colon, *path, why[256];
-	const char	*method, *target, *version, *t;
-	unsigned	 status;
+	char		*head, *line, *next, *end, *sp1, *sp2, *colon, *path;
+	char		 why[256];
+	const char	*method, *target, *version;
+	unsigned	 status, want, max;
+	size_t		 linelen, hsize;
+	bool		 contiguous;
+	const uint8_t	*eoh;
 
-	head = fuzz_strndup(data, size);
-	rc_header_size = size;
+	if (size < 1)
+		return 0;
+	config_defaults(&cfg);
+	max = data[0] != 0 ? data[0] * 16U : cfg.max_header_size;
+	data++;
+	size--;
+	/* the bytes from the method to the empty line, as libmicrohttpd counts */
+	eoh = memmem(data, size, "\r\n\r\n", 4);
+	hsize = eoh != NULL ? (size_t)(eoh - data) + 4 : size;
+	head = malloc(size + 1);
+	if (head == NULL)
+		abort();
+	memcpy(head, data, size);
+	head[size] = '\0';
+	end = head + size;
+	rc_header_size = hsize;
 	rc_nfields = 0;
-	if ((next = strstr(head, "\r\n")) != NULL) {
+	if ((next = memmem(head, size, "\r\n", 2)) != NULL) {
 		*next = '\0';
 		next += 2;
 	}
 	line = head;
-	/* the request line, split in place as libmicrohttpd does */
-	if ((sp1 = strchr(line, ' ')) == NULL ||
-	    (sp2 = strchr(sp1 + 1, ' ')) == NULL) {
+	linelen = (next != NULL ? (size_t)(next - 2 - head) : size) + 2;
+	/*
+	 * The request line, split in place as libmicrohttpd 0.9.75 does: the
+	 * method to the first space, then spaces skipped, the version after
+	 * the last space.
+	 */
+	if ((sp1 = memchr(line, ' ', linelen - 2)) == NULL) {
 		free(head);
 		return 0;
 	}
-	*sp1 = *sp2 = '\0';
+	*sp1 = '\0';
+	for (target = sp1 + 1; *target == ' '; target++)
+		;
+	sp2 = NULL;
+	for (colon = (char *)target; colon < line + linelen - 2; colon++)
+		if (*colon == ' ')
+			sp2 = colon;
+	if (sp2 == NULL) {
+		free(head);
+		return 0;
+	}
+	*sp2 = '\0';
 	method = line;
-	target = sp1 + 1;
 	version = sp2 + 1;
-	while (next != NULL && *next != '\0' && rc_nfields < RC_FIELDS) {
+	/* a NUL in the version only ends it: http_check() cannot see it */
+	contiguous = strlen(method) == (size_t)(sp1 - line) &&
+	    target == sp1 + 1 && strlen(target) == (size_t)(sp2 - target);
+	while (next != NULL && next < end && rc_nfields < RC_FIELDS) {
 		line = next;
-		if ((next = strstr(line, "\r\n")) != NULL) {
+		if ((next = memmem(line, (size_t)(end - line), "\r\n", 2)) !=
+		    NULL) {
 			*next = '\0';
 			next += 2;
 		}
+		if (*line == '\0')
+			break;		/* the empty line: end of the head */
 		if ((colon = strchr(line, ':')) == NULL)
 			continue;
 		*colon++ = '\0';
@@ -123,12 +353,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc_nfields++;
 	}
 
-	config_defaults(&cfg);
 	memset(&h, 0, sizeof(h));
 	h.method = method;
 	h.target = target;
 	h.version = version;
-	h.max_header_size = cfg.max_header_size;
+	h.max_header_size = max;
 	/* libmicrohttpd's url: the target without its query */
 	path = strdup(target);
 	if (path == NULL)
@@ -137,28 +366,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.path = path;
 	memset(why, 0, sizeof(why));
 	status = http_check(&h, why, sizeof(why));
+	want = rc_model(method, target, version, contiguous,
+	    strlen(method) + 1 + strlen(target) + 1 + strlen(version) + 2,
+	    hsize, max);
 
-	FUZZ_ASSERT(status == 0 || status == 400 || status == 414 ||
-	    status == 417 || status == 431 || status == 501);
+	if (status != want)
+		fprintf(stderr, "http_check: %u (%s), the model: %u\n", status,
+		    why, want);
+	FUZZ_ASSERT(status == want);
 	if (status != 0) {
 		FUZZ_ASSERT(why[0] != '\0');
 		FUZZ_ASSERT(fuzz_printable(why, strlen(why)));
 	} else {
-		FUZZ_ASSERT(http_known_method(method));
-		FUZZ_ASSERT(strcmp(method, "CONNECT") != 0);
-		for (t = target; *t != '\0'; t++)
-			FUZZ_ASSERT(*t > 0x20 && *t < 0x7f && *t != '#');
-		FUZZ_ASSERT(target[0] == '/' || strcmp(target, "*") == 0 ||
-		    strncasecmp(target, "http://", 7) == 0 ||
-		    strncasecmp(target, "https://", 8) == 0);
-		FUZZ_ASSERT(h.path != NULL);
+		FUZZ_ASSERT((h.path != NULL && h.path[0] == '/') ||
+		    strcmp(target, "*") == 0);
 		FUZZ_ASSERT(strcmp(target, "*") != 0 ||
 		    strcmp(method, "OPTIONS") == 0);
-		FUZZ_ASSERT(rc_count_host() <= 1);
-		if (strcmp(version, "HTTP/1.0") != 0)
-			FUZZ_ASSERT(rc_count_host() == 1);
-		FUZZ_ASSERT(strlen(method) + strlen(target) +
-		    strlen(version) + 4 <= cfg.max_header_size);
 	}
 	free(path);
 	free(head);

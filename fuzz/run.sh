@@ -1,6 +1,7 @@
 #!/bin/sh
 # make fuzz: build each harness with clang libFuzzer and run it for
 # FUZZ_SECONDS.  Usage (from make): run.sh SRCDIR [HARNESS...]
+# (fuzz/ci.sh runs it for CI).
 # The source list of harness NAME is fuzz_replay_NAME_SOURCES in
 # fuzz/fuzz.am, without the replay main() and headers.  New inputs go to
 # fuzz/work/NAME (the seed corpus in the source tree is only read), a crash
@@ -57,11 +58,15 @@ for h in "$@"; do
 	[ -f "$srcdir/fuzz/dict/$h.dict" ] &&
 	    opts="$opts -dict=$srcdir/fuzz/dict/$h.dict"
 	mkdir -p "fuzz/work/$h"
+	# the inputs that once failed are read too
+	regress=
+	[ -d "$srcdir/fuzz/regressions/$h" ] &&
+	    regress="$srcdir/fuzz/regressions/$h"
 	echo "== $h: $FUZZ_SECONDS s"
 	# shellcheck disable=SC2086
 	"fuzz/bin/$h" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
 	    -print_final_stats=1 -artifact_prefix="fuzz/work/$h-" $opts \
-	    "fuzz/work/$h" "$srcdir/fuzz/corpus/$h" \
+	    "fuzz/work/$h" "$srcdir/fuzz/corpus/$h" $regress \
 	    >"fuzz/logs/$h.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' \

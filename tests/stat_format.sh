@@ -85,6 +85,43 @@ python3 "$TESTS_DIR/fake_stats.py" --print 0 >"$TMP/doc0"
 cmp -s "$TMP/doc0" "$TMP/json" || fail "--json is not the body: $(cat "$TMP/json")"
 ok "--json prints the document byte for byte"
 
+# A hostile server's C1 controls (0x80-0x9f, raw or as UTF-8), CSI and OSC
+# sequences, \u001b and invalid UTF-8 in its strings: printed harmlessly
+# by every mode that writes to the terminal.
+start_fake --mode c1
+for mode in --once --json --watch-csv; do
+	case $mode in
+	--watch-csv) set -- --watch-csv 0.2 ;;
+	*) set -- "$mode" ;;
+	esac
+	timeout --preserve-status -s INT 1 "$POOLSTAT" "$@" "127.0.0.1:$FPORT" \
+	    >"$TMP/c1" 2>"$TMP/e"
+	rc=$?
+	[ "$rc" = 0 ] || fail "$mode, C1 server: exit $rc: $(cat "$TMP/e")"
+	[ -s "$TMP/e" ] && fail "$mode, C1 server: stderr: $(cat "$TMP/e")"
+	bad=$(LC_ALL=C grep -ao "$(printf '[\001-\010\013-\037\177-\377]')" \
+	    "$TMP/c1" | head -n 8 | od -An -tx1)
+	[ -n "$bad" ] &&
+	    fail "$mode printed control or non-ASCII bytes from the server:$bad"
+	[ "$mode" = --json ] && cp "$TMP/c1" "$TMP/c1json"
+done
+python3 - "$TMP/c1json" "$TESTS_DIR" <<'EOF2' || fail "--json, C1 server: not the same document"
+import json, sys
+sys.path.insert(0, sys.argv[2])
+import fake_stats
+out = open(sys.argv[1], "rb").read()
+got = json.loads(out)
+cores = [c for w in got["workers"] for c in w["cores"]]
+# document 1 (--once fetched 0), decoded; a byte that is not UTF-8 is U+FFFD
+want = json.loads(fake_stats.hostile(fake_stats.document(1)).decode(
+    "utf-8", "replace"))
+wcores = [c for w in want["workers"] for c in w["cores"]]
+assert cores == wcores, (cores, wcores)
+assert cores[1]["uri"] == "/b\x1b]0;t\x07\x9b2J\x85\u202e\U0001f600"
+assert got == want
+EOF2
+ok "a server's C1 controls, escape sequences, invalid UTF-8: --once, --json, --watch-csv print ASCII only; --json is the same document"
+
 start_fake
 timeout --preserve-status -s INT 1.1 \
     "$POOLSTAT" --watch-csv 0.2 "127.0.0.1:$FPORT" >"$TMP/csv" 2>"$TMP/e"
