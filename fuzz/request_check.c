@@ -116,10 +116,9 @@ rc_hostchar(unsigned char c)
 /*
  * uri-host [":" port] (RFC 3986 3.2.2, 3.2.3), s[0..n): an IP-literal in
  * brackets, or a reg-name / IPv4 of unreserved, sub-delims and '%'; then
- * ':' and digits.  Empty is allowed.  Two leniencies of http.c are
- * modelled, not flagged (fuzz/README.md, Findings): the port is what
- * follows the last ':', so a reg-name may hold ':' ("a:b:80"), and
- * reg-name characters may follow the ']' ("[::1]x:80").
+ * ':' and digits.  Empty is allowed.  A reg-name holds no ':'
+ * ("a:b:80" is refused) and only ":port" may follow the ']' ("[::1]x:80"
+ * is refused): regressions/request_check holds both.
  */
 static bool
 rc_authority(const char *s, size_t n)
@@ -134,6 +133,8 @@ rc_authority(const char *s, size_t n)
 		if (i == n)
 			return false;
 		i++;
+		if (i < n && s[i] != ':')	/* only the port after ']' */
+			return false;
 	}
 	/* the port: after the last ':', if there is one */
 	for (k = n; k > i && s[k - 1] != ':'; k--)
@@ -144,9 +145,9 @@ rc_authority(const char *s, size_t n)
 		if (i >= k) {
 			if (s[i] < '0' || s[i] > '9')
 				return false;
-		} else if (!rc_hostchar((unsigned char)s[i]) && s[i] != '%' &&
-		    s[i] != ':')
-			return false;
+		} else if ((!rc_hostchar((unsigned char)s[i]) && s[i] != '%' &&
+		    s[i] != ':') || (s[i] == ':' && i + 1 != k && s[0] != '['))
+			return false;		/* a reg-name has no ':' */
 	}
 	return true;
 }

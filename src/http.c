@@ -48,6 +48,14 @@ http_token(const char *s)
 	return true;
 }
 
+/* A character of a host name or an IP literal (and '%' escapes). */
+static bool
+http_hostchar(char c)
+{
+	return c != '\0' && (http_alnum(c) ||
+	    strchr("-._~!$&'()*+,;=%:", c) != NULL);
+}
+
 /*
  * uri-host [":" port] of a Host field or an absolute-form target (RFC
  * 3986 3.2.2): a reg-name, IPv4 or [IP-literal]; no userinfo, no space or
@@ -56,22 +64,22 @@ http_token(const char *s)
 static bool
 http_authority(const char *s, size_t n)
 {
-	size_t	 i, colon = n;
-	bool	 bracket = false;
+	size_t	 i = 0, colon = n;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '[' && i == 0)
-			bracket = true;
-		else if (s[i] == ']' && bracket)
-			bracket = false;
-		else if (s[i] == ':' && !bracket)
-			colon = i;
-		else if (s[i] == '\0' || (!http_alnum(s[i]) &&
-		    strchr("-._~!$&'()*+,;=%:", s[i]) == NULL))
+	if (n > 0 && s[0] == '[') {		/* IP-literal, then :port */
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (!http_hostchar(s[i]))
+				return false;
+		if (i++ == n || (i < n && s[i] != ':'))
 			return false;
-	}
-	if (bracket)
-		return false;
+		colon = i;
+	} else
+		for (; i < n; i++) {
+			if (s[i] == ':' && colon == n)
+				colon = i;	/* a reg-name has no ':' */
+			else if (s[i] == ':' || !http_hostchar(s[i]))
+				return false;
+		}
 	for (i = colon + 1; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
