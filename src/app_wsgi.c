@@ -458,7 +458,7 @@ wsgi_thread_init(struct app *a, unsigned core, void **thread_data)
 	    py.main))) == NULL)
 		return -1;
 	PyEval_RestoreThread(wsgi_ts);
-	snprintf(name, sizeof(name), "w%uc%u", a->worker, core);
+	pool_thread_name(name, sizeof(name), a->worker, core);
 	if ((threading = PyImport_ImportModule("threading")) == NULL ||
 	    (cur = PyObject_CallMethod(threading, "current_thread", NULL)) ==
 	    NULL || (s = PyUnicode_FromString(name)) == NULL ||

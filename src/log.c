@@ -128,48 +128,49 @@ log_timestamp(char *buf, size_t len)
 }
 
 /*
- * One line on standard error: "<time> poolserve[<pid>]: <message>".  Some
- * messages quote request data (a skipped request's path, a harakiri
- * request's URI, libmicrohttpd's complaints): the message is escaped as
- * log_escape() does, so that it stays one line whatever the client sent.
+ * One line on standard error, prefixed "<time> poolserve[<pid>]: " or, for
+ * an application's own lines, as it wrote them.  Some messages quote
+ * request data (a skipped request's path, a harakiri request's URI,
+ * libmicrohttpd's complaints): the message is escaped as log_escape()
+ * does, so that it stays one line whatever the client sent.
  */
-void
-log_msg(const char *fmt, ...)
+static void
+log_line(bool prefix, const char *fmt, va_list ap)
 {
 	char	 msg[LOG_LINE_MAX / 2], buf[LOG_LINE_MAX];
-	size_t	 n;
-	va_list	 ap;
+	size_t	 n = 0;
 
-	va_start(ap, fmt);
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
-	va_end(ap);
-	n = log_timestamp(buf, sizeof(buf));
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, " poolserve[%d]: ",
-	    (int)getpid());
+	if (prefix) {
+		n = log_timestamp(buf, sizeof(buf));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    " poolserve[%d]: ", (int)getpid());
+	}
 	n += log_escape(buf + n, sizeof(buf) - n - 1, msg);
 	buf[n++] = '\n';
 	(void)log_write(STDERR_FILENO, buf, n);	/* nowhere to report it */
 }
 
-/*
- * One line of application output on standard error, as the handler wrote
- * it, escaped as log_msg() escapes.
- */
 void
-log_app(const char *fmt, ...)
+log_msg(const char *fmt, ...)
 {
-	char	 msg[LOG_LINE_MAX / 2], buf[LOG_LINE_MAX];
-	size_t	 n;
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	log_line(true, fmt, ap);
 	va_end(ap);
-	n = log_escape(buf, sizeof(buf) - 1, msg);
-	buf[n++] = '\n';
-	(void)log_write(STDERR_FILENO, buf, n);
+}
+
+/* The lab application's lines, which carry their own time and thread. */
+void
+log_app(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_line(false, fmt, ap);
+	va_end(ap);
 }
 
 /*

@@ -277,11 +277,6 @@ master_reap_retired(struct master *m, pid_t pid, int status)
 }
 
 /*
- * SIGHUP: start a new generation of workers on the same listen socket,
- * then retire the old ones gracefully (SIGTERM: they stop accepting and
- * finish what they have).  The socket never closes, so no client is lost.
- */
-/*
  * SIGTTIN: one worker more, in the next slot.  SIGTTOU: one fewer, the
  * last, retired gracefully as on SIGTERM.  Never fewer than one.
  */
@@ -421,6 +416,11 @@ master_reread(struct master *m)
 	return 0;
 }
 
+/*
+ * SIGHUP: start a new generation of workers on the same listen socket,
+ * then retire the old ones gracefully (SIGTERM: they stop accepting and
+ * finish what they have).  The socket never closes, so no client is lost.
+ */
 static void
 master_reload(struct master *m)
 {

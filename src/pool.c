@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,13 @@ pool_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A pool thread's name, "w<worker>c<core>": ps, the logs, the stats. */
+void
+pool_thread_name(char *buf, size_t len, unsigned worker, unsigned core)
+{
+	snprintf(buf, len, "w%uc%u", worker, core);
 }
 
 /* Monotonic microseconds, for the histograms. */
@@ -81,12 +89,6 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
 	return 0;
 }
 
-/*
- * Open while a slot is free.  When requests from keep-alive connections
- * wait in the FIFO, they have overtaken the clients in the listen backlog;
- * so that those are never starved, one new connection at a time is then
- * let in to queue behind them.
- */
 /* With the lock held: copy the counts where the stats server reads them. */
 static void
 pool_publish(struct pool *p)
@@ -100,6 +102,12 @@ pool_publish(struct pool *p)
 	atomic_store_explicit(&p->pub->conns, p->conns, memory_order_relaxed);
 }
 
+/*
+ * Open while a slot is free.  When requests from keep-alive connections
+ * wait in the FIFO, they have overtaken the clients in the listen backlog;
+ * so that those are never starved, one new connection at a time is then
+ * let in to queue behind them.
+ */
 static bool
 pool_gate_open(const struct pool *p)
 {
@@ -364,7 +372,7 @@ pool_thread(void *v)
 	struct pool_item	*it;
 	char			 name[NAME_MAX_THREAD];
 
-	snprintf(name, sizeof(name), "w%uc%u", a->worker, a->core);
+	pool_thread_name(name, sizeof(name), a->worker, a->core);
 	pthread_setname_np(pthread_self(), name);
 	if (p->thread_start != NULL)
 		p->thread_start(a->core, p->arg);

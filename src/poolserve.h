@@ -344,6 +344,7 @@ struct pool {
 
 uint64_t	 pool_now_ms(void);
 uint64_t	 pool_now_us(void);
+void		 pool_thread_name(char *, size_t, unsigned, unsigned);
 int		 pool_init(struct pool *, unsigned, unsigned, unsigned,
 		    unsigned, pool_run_fn *, void *);
 int		 pool_start(struct pool *, unsigned);

@@ -266,6 +266,7 @@ stats_json(struct buf *b, struct stats *st,
 	struct stats_worker	*sw;
 	struct stats_thread	*t;
 	char			 method[16], uri[STATS_URI_MAX];
+	char			 name[NAME_MAX_THREAD];
 	uint64_t		 now = pool_now_ms(), started, count;
 	unsigned		 w, c, running = 0, waiting = 0;
 	unsigned		 np = atomic_load(&st->processes);
@@ -313,9 +314,10 @@ stats_json(struct buf *b, struct stats *st,
 			t = stats_thread(st, w + 1, c);
 			in = stats_current(t, method, sizeof(method), uri,
 			    sizeof(uri), &started);
-			buf_printf(b, "%s{\"id\":%u,\"name\":\"w%uc%u\","
+			pool_thread_name(name, sizeof(name), w + 1, c);
+			buf_printf(b, "%s{\"id\":%u,\"name\":\"%s\","
 			    "\"in_request\":%s,\"method\":", c == 0 ? "" : ",",
-			    c, w + 1, c, in ? "true" : "false");
+			    c, name, in ? "true" : "false");
 			buf_json_string(b, in ? method : "");
 			buf_printf(b, ",\"uri\":");
 			buf_json_string(b, in ? uri : "");

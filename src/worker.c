@@ -586,7 +586,7 @@ worker_main(const struct config *cfg, struct stats *stats,
 	}
 	for (i = 0; i < cfg->threads; i++) {
 		atomic_store(&w.running_fd[i], -1);
-		snprintf(w.names[i], sizeof(w.names[i]), "w%uc%u", no, i);
+		pool_thread_name(w.names[i], sizeof(w.names[i]), no, i);
 		/* a killed owner of the table may have left requests shown */
 		stats_end(&w.threads[i], 0);
 	}
