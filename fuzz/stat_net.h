@@ -126,6 +126,16 @@ net_poll(struct pollfd *p, nfds_t n, int timeout)
 	return (int)n;
 }
 
+/* ppoll(2) as poll(2): the signal mask plays no part here. */
+static int
+net_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts,
+    const sigset_t *mask)
+{
+	(void)mask;
+	return net_poll(p, n, ts == NULL ? -1 : (int)(ts->tv_sec * 1000 +
+	    ts->tv_nsec / 1000000));
+}
+
 /*
  * A clock that stands still while a response is read (the 2 s deadline
  * never passes here) and moves on only when poll() is used to sleep.
@@ -146,6 +156,7 @@ net_clock_gettime(clockid_t id, struct timespec *ts)
 #define send		net_send
 #define recv		net_recv
 #define poll		net_poll
+#define ppoll		net_ppoll
 #define clock_gettime	net_clock_gettime
 
 #endif /* FUZZ_STAT_NET_H */

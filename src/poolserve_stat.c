@@ -207,6 +207,7 @@ struct term {
 };
 
 static volatile sig_atomic_t	got_quit, got_winch, got_tstp;
+static int	 stat_poll(struct pollfd *, nfds_t, int);
 
 enum {
 	OPT_ONCE = 256,
@@ -456,7 +457,7 @@ http_wait(int fd, short events, long long deadline, const char *what,
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)left);
+		r = stat_poll(&pfd, 1, (int)left);
 		if (r == -1 && errno != EINTR)
 			return errmsg(err, errlen, "poll: %s", strerror(errno));
 		if (r > 0)
@@ -1694,16 +1695,60 @@ sig_handler(int sig)
 	}
 }
 
+/*
+ * The signals handled are blocked except while stat_poll() waits
+ * (ppoll): one that arrives after a loop looked at its flag and before it
+ * sleeps then ends that sleep at once, instead of after the timeout.
+ */
+static sigset_t		 sig_waitmask;	/* the mask while waiting */
+static bool		 sig_masked;
+
 static void
 sig_install(int sig)
 {
 	struct sigaction	 sa;
+	sigset_t		 one;
 
+	if (!sig_masked) {
+		sigprocmask(SIG_BLOCK, NULL, &sig_waitmask);
+		sig_masked = true;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sig_handler;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: poll must wake */
 	sigaction(sig, &sa, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	sigdelset(&sig_waitmask, sig);
+}
+
+/* Stop as the terminal asked (SIGTSTP), then take the signal again. */
+static void
+sig_stop_self(void)
+{
+	sigset_t	 one;
+
+	signal(SIGTSTP, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, SIGTSTP);
+	raise(SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);	/* stopped here */
+	sig_install(SIGTSTP);
+}
+
+/* poll(2), with the handled signals let in only while it waits. */
+static int
+stat_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
+{
+	struct timespec	 ts;
+
+	if (!sig_masked)
+		return poll(pfd, n, timeout_ms);
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+	return ppoll(pfd, n, timeout_ms < 0 ? NULL : &ts, &sig_waitmask);
 }
 
 /*
@@ -1859,7 +1904,7 @@ run_sleep(double until)
 	double	 left;
 
 	while (!got_quit && (left = until - clock_mono()) > 0)
-		(void)poll(NULL, 0, (int)(left * 1000) + 1);
+		(void)stat_poll(NULL, 0, (int)(left * 1000) + 1);
 }
 
 static int
@@ -1978,9 +2023,7 @@ run_live(const struct target *t, double interval)
 			if (got_tstp) {
 				got_tstp = 0;
 				term_leave(&tm);
-				signal(SIGTSTP, SIG_DFL);
-				raise(SIGTSTP);		/* stopped here */
-				sig_install(SIGTSTP);
+				sig_stop_self();
 				term_size(&tm);
 				term_enter(&tm);
 				break;
@@ -2014,7 +2057,7 @@ run_live(const struct target *t, double interval)
 			pfd.fd = STDIN_FILENO;
 			pfd.events = POLLIN;
 			pfd.revents = 0;
-			if (poll(&pfd, keys ? 1 : 0,
+			if (stat_poll(&pfd, keys ? 1 : 0,
 			    (int)(left * 1000) + 1) > 0 && run_keys() == -1)
 				keys = false;
 		}
