@@ -1,18 +1,17 @@
 /*
- * The master process: checks the limits, opens the listen sockets once
- * (listen.c), forks the workers that share them, then only supervises.  It never speaks
- * HTTP.  All its signals are blocked and taken with sigtimedwait(), so no
- * work is ever done in a signal handler.
+ * The master process: checks the limits and the applications
+ * (startup.c, app.c), opens the listen sockets once (listen.c), forks the
+ * workers that share them, then only supervises: reaps, respawns,
+ * reloads, resizes, stops.  It never speaks HTTP.  All its signals are
+ * blocked and taken with sigtimedwait(), so no work is ever done in a
+ * signal handler.
  */
 #include "config.h"
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,6 @@
 #define RESPAWN_GIVE_UP		5	/* crashes in a row before giving up */
 #define RESPAWN_MIN_LIFE_MS	100	/* one fork per slot per this, at most */
 #define STOP_WAIT_MS		10000	/* then SIGKILL */
-#define FDS_PER_WORKER_EXTRA	32	/* log, signalfd, epoll, eventfds... */
 
 struct master_worker {
 	pid_t		 pid;
@@ -35,22 +33,13 @@ struct master_worker {
 	unsigned	 crashes;	/* quick deaths in a row */
 };
 
-/* --user/--group, resolved once, applied in each worker after fork. */
-struct master_identity {
-	bool			 drop;
-	uid_t			 uid;
-	gid_t			 gid;
-	gid_t			 groups[64];
-	int			 ngroups;
-};
-
 struct master {
 	struct config		*cfg;		/* new workers are forked with it */
 	int			 argc;
 	char			**argv;
 	struct stats		*stats;
 	struct listen_set	 ls;		/* the stats thread reads it */
-	struct master_identity	 id;
+	struct identity		 id;
 	int			 stats_fd;	/* -1: no stats server */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
@@ -63,100 +52,8 @@ struct master {
 	pid_t			*table_pid;	/* [STATS_TABLES]: 0 = free */
 };
 
-static long
-master_read_proc_long(const char *path)
-{
-	FILE	*fp;
-	long	 v = -1;
 
-	if ((fp = fopen(path, "r")) == NULL)
-		return -1;
-	if (fscanf(fp, "%ld", &v) != 1)
-		v = -1;
-	fclose(fp);
-	return v;
-}
 
-/*
- * Before anything starts: are there descriptors and threads enough for
- * the configuration?  Raises the descriptor soft limit to the hard one when
- * needed.  0, or -1 after printing one line on standard error.
- */
-static int
-master_check_limits(const struct config *cfg)
-{
-	struct rlimit	 rl;
-	rlim_t		 need_fds, need_threads;
-	long		 somaxconn, max_threads;
-
-	need_fds = (rlim_t)cfg->max_connections + FDS_PER_WORKER_EXTRA;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need_fds) {
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need_fds) {
-			fprintf(stderr, "poolserve: --max-connections %u needs "
-			    "%llu file descriptors per worker but the limit is "
-			    "%llu (raise ulimit -n)\n", cfg->max_connections,
-			    (unsigned long long)need_fds,
-			    (unsigned long long)rl.rlim_max);
-			return -1;
-		}
-		rl.rlim_cur = need_fds;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
-			fprintf(stderr, "poolserve: cannot raise the file "
-			    "descriptor limit to %llu: %s\n",
-			    (unsigned long long)need_fds, strerror(errno));
-			return -1;
-		}
-	}
-
-	need_threads = (rlim_t)cfg->processes * (cfg->threads + 1) + 1;
-	max_threads = master_read_proc_long("/proc/sys/kernel/threads-max");
-	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    getuid() != 0 && rl.rlim_cur < need_threads) {
-		fprintf(stderr, "poolserve: %u processes x %u threads need %llu "
-		    "threads but the limit is %llu (ulimit -u)\n",
-		    cfg->processes, cfg->threads,
-		    (unsigned long long)need_threads,
-		    (unsigned long long)rl.rlim_cur);
-		return -1;
-	}
-	if (max_threads > 0 && (rlim_t)max_threads < need_threads) {
-		fprintf(stderr, "poolserve: %u processes x %u threads need %llu "
-		    "threads but kernel.threads-max is %ld\n", cfg->processes,
-		    cfg->threads, (unsigned long long)need_threads,
-		    max_threads);
-		return -1;
-	}
-
-	somaxconn = master_read_proc_long("/proc/sys/net/core/somaxconn");
-	if (somaxconn > 0 && cfg->listen_backlog > somaxconn)
-		fprintf(stderr, "poolserve: warning: --listen %u is above "
-		    "net.core.somaxconn (%ld): the kernel will cap the backlog "
-		    "at %ld\n", cfg->listen_backlog, somaxconn, somaxconn);
-	return 0;
-}
-
-/*
- * In a new worker: give up root for --user/--group before anything else.
- * The parent-death signal is set after this (a credential change clears
- * it).
- */
-static int
-master_drop_privileges(const struct master_identity *id)
-{
-	if (!id->drop)
-		return 0;
-	if (setgroups((size_t)id->ngroups, id->groups) == -1 ||
-	    setgid(id->gid) == -1 || setuid(id->uid) == -1) {
-		log_msg("cannot change to uid %u gid %u: %s",
-		    (unsigned)id->uid, (unsigned)id->gid, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) != -1) {
-		log_msg("could change back to root after dropping privileges");
-		return -1;
-	}
-	return 0;
-}
 
 /*
  * A free thread table of the statistics for a new process in slot i,
@@ -218,7 +115,7 @@ master_spawn(struct master *m, unsigned i)
 		if (m->stats_fd != -1)
 			close(m->stats_fd);
 		listen_child_close(&m->ls, fds);
-		if (master_drop_privileges(&m->id) == -1)
+		if (startup_drop_privileges(&m->id) == -1)
 			_exit(1);
 		worker_main(m->cfg, m->stats, fds, m->ls.nsocks, i + 1);
 	}
@@ -620,94 +517,7 @@ master_stop(struct master *m, int sig)
 	listen_free(&m->ls);
 }
 
-/*
- * --user/--group: who the workers become.  As root without --user the
- * workers would run as root: refused unless --allow-root.  Not root,
- * --user and --group can only name who we already are (nginx warns and
- * ignores them; so do we).  0, or -1 after printing one line.
- */
-static int
-master_identity(const struct config *cfg, struct master_identity *id)
-{
-	unsigned long long	 n;
-	struct passwd		*pw = NULL;
-	struct group		*gr;
 
-	memset(id, 0, sizeof(*id));
-	id->uid = geteuid();
-	id->gid = getegid();
-	if (cfg->user[0] != '\0') {
-		if ((pw = getpwnam(cfg->user)) != NULL) {
-			id->uid = pw->pw_uid;
-			id->gid = pw->pw_gid;
-		} else if (config_number(cfg->user, 0, 4294967294ULL, &n) ==
-		    0) {
-			id->uid = (uid_t)n;
-			if ((pw = getpwuid(id->uid)) != NULL)
-				id->gid = pw->pw_gid;
-		} else {
-			fprintf(stderr, "poolserve: --user %s: no such user\n",
-			    cfg->user);
-			return -1;
-		}
-	}
-	if (cfg->group[0] != '\0') {
-		if ((gr = getgrnam(cfg->group)) != NULL)
-			id->gid = gr->gr_gid;
-		else if (config_number(cfg->group, 0, 4294967294ULL, &n) == 0)
-			id->gid = (gid_t)n;
-		else {
-			fprintf(stderr, "poolserve: --group %s: no such group\n",
-			    cfg->group);
-			return -1;
-		}
-	}
-	if (geteuid() != 0) {
-		if (id->uid != geteuid() || id->gid != getegid())
-			fprintf(stderr, "poolserve: warning: --user and --group "
-			    "need root; ignored\n");
-		return 0;
-	}
-	if (cfg->user[0] == '\0' && !cfg->allow_root) {
-		fprintf(stderr, "poolserve: refusing to run the workers as "
-		    "root: add --user USER (e.g. --user nobody), or "
-		    "--allow-root\n");
-		return -1;
-	}
-	if (cfg->user[0] == '\0' && cfg->group[0] == '\0')
-		return 0;
-	if (id->uid == 0 && !cfg->allow_root) {
-		fprintf(stderr, "poolserve: --user %s: that is root; add "
-		    "--allow-root to run the workers as root\n", cfg->user);
-		return -1;
-	}
-	id->ngroups = 0;
-	if (pw != NULL) {
-		id->ngroups = (int)(sizeof(id->groups) / sizeof(id->groups[0]));
-		if (getgrouplist(pw->pw_name, id->gid, id->groups,
-		    &id->ngroups) == -1)
-			id->ngroups = 0;	/* too many: the main one */
-	}
-	if (id->ngroups == 0) {
-		id->groups[0] = id->gid;
-		id->ngroups = 1;
-	}
-	id->drop = true;
-	return 0;
-}
-
-/* The access log belongs to the workers' user, so that they can reopen it. */
-static void
-master_chown_log(const struct master *m)
-{
-	const char	*path = m->cfg->access_log;
-
-	if (!m->id.drop || path[0] == '\0' || strcmp(path, "-") == 0 ||
-	    m->cfg->disable_logging)
-		return;
-	if (chown(path, m->id.uid, m->id.gid) == -1)
-		log_msg("--access-log %s: chown: %s", path, strerror(errno));
-}
 
 static void
 master_stats_name(int fd, const char *spec, char *name, size_t len)
@@ -722,19 +532,6 @@ master_stats_name(int fd, const char *spec, char *name, size_t len)
 		snprintf(name, len, "%s", spec);
 }
 
-static int
-master_pidfile(const char *path)
-{
-	FILE	*fp;
-
-	if ((fp = fopen(path, "w")) == NULL ||
-	    fprintf(fp, "%d\n", (int)getpid()) < 0 || fclose(fp) == EOF) {
-		fprintf(stderr, "poolserve: --pidfile %s: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
 
 static void
 master_unlink_pidfile(struct master *m)
@@ -776,7 +573,7 @@ master_run(struct config *cfg, int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
-	if (master_check_limits(cfg) == -1)
+	if (startup_limits(cfg) == -1)
 		return 1;
 	if (http_probe_layout(err, sizeof(err)) == -1) {
 		fprintf(stderr, "poolserve: %s\n", err);
@@ -787,7 +584,7 @@ master_run(struct config *cfg, int argc, char **argv)
 		return EX_BADCONFIG;
 	}
 	memset(&m, 0, sizeof(m));
-	if (master_identity(cfg, &m.id) == -1)
+	if (startup_identity(cfg, &m.id) == -1)
 		return EX_BADOPT;
 	config_describe(cfg, desc, sizeof(desc));
 	if (cfg->check) {
@@ -804,7 +601,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	}
 
 	m.cfg = cfg;
-	master_chown_log(&m);
+	startup_chown_log(m.cfg, &m.id);
 	m.argc = argc;
 	m.argv = argv;
 	m.stats_fd = -1;
@@ -825,7 +622,7 @@ master_run(struct config *cfg, int argc, char **argv)
 		master_stats_name(m.stats_fd, cfg->stats, stats_name,
 		    sizeof(stats_name));
 	if (cfg->pidfile[0] != '\0') {
-		if (master_pidfile(cfg->pidfile) == -1)
+		if (startup_pidfile(cfg->pidfile) == -1)
 			goto fail;
 		m.pidfile = true;
 	}
@@ -907,7 +704,7 @@ master_run(struct config *cfg, int argc, char **argv)
 			if (log_reopen_access() == -1)
 				log_msg("SIGUSR1: reopening the access log: %s",
 				    strerror(errno));
-			master_chown_log(&m);
+			startup_chown_log(m.cfg, &m.id);
 			master_kill_all(&m, SIGUSR1);
 			break;
 		case SIGTERM:

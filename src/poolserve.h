@@ -584,6 +584,22 @@ void		 worker_main(const struct config *, struct stats *,
 		    const int *, unsigned, unsigned)
 		    __attribute__((noreturn));
 
+/* startup.c */
+struct identity {		/* --user/--group, for the workers */
+	bool			 drop;
+	uid_t			 uid;
+	gid_t			 gid;
+	gid_t			 groups[64];
+	int			 ngroups;
+};
+
+int		 startup_limits(const struct config *);
+int		 startup_identity(const struct config *, struct identity *);
+int		 startup_drop_privileges(const struct identity *);
+void		 startup_chown_log(const struct config *,
+		    const struct identity *);
+int		 startup_pidfile(const char *);
+
 /* master.c */
 int		 master_run(struct config *, int, char **);
 
