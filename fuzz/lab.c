@@ -216,7 +216,7 @@ log_timestamp(char *buf, size_t len)
 struct stats_thread *
 stats_thread(struct stats *st, unsigned worker, unsigned core)
 {
-	return &st->threads_of[(worker - 1) * st->threads + core];
+	return &st->thread_tables[(worker - 1) * st->threads + core];
 }
 
 /* %XX decoding in place, as libmicrohttpd's MHD_http_unescape(). */
@@ -319,7 +319,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	config_defaults(&cfg);
 	st.workers = workers;
-	st.threads_of = threads;
+	st.thread_tables = threads;
 	st.threads = 1;
 	st.processes = 1;
 	memset(&a, 0, sizeof(a));

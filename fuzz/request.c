@@ -389,7 +389,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&rq, 0, sizeof(rq));
 	memset(&st, 0, sizeof(st));
 	memset(&sw, 0, sizeof(sw));
-	st.threads_of = threads;
+	st.thread_tables = threads;
 	st.threads = 1;
 	st.processes = 1;
 	w.cfg = &cfg;

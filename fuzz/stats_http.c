@@ -139,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(*threads))) == NULL)
 		abort();
 	st.workers = workers;
-	st.threads_of = threads;
+	st.thread_tables = threads;
 	st.processes = np;
 	st.slots = np;
 	st.threads = nt;

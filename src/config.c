@@ -534,8 +534,10 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_HTTP:
 			/* The first --http of the file or of the command line
 			 * replaces the sockets named before; the next add. */
-			if (cfg->http_from != (in_file ? 1 : 2)) {
-				cfg->http_from = in_file ? 1 : 2;
+			if (cfg->http_origin != (in_file ? CONFIG_FILE :
+			    CONFIG_ARGV)) {
+				cfg->http_origin = in_file ? CONFIG_FILE :
+				    CONFIG_ARGV;
 				cfg->nhttp = 0;
 			}
 			if (cfg->nhttp == CONFIG_MAX_HTTP)

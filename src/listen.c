@@ -159,37 +159,37 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
 
 /* Bind one --http socket (and chmod a unix: one).  0 or -1. */
 static int
-listen_bind(struct listen_sock *ms, const struct config_http *h,
+listen_bind(struct listen_sock *sock, const struct config_http *h,
     const struct config *cfg)
 {
-	ms->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
-	ms->fd = listen_socket(&h->addr, h->addrlen, h->spec, "--http",
-	    ms->per_worker ? 0 : cfg->listen_backlog, ms->per_worker);
-	if (ms->fd == -1)
+	sock->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
+	sock->fd = listen_socket(&h->addr, h->addrlen, h->spec, "--http",
+	    sock->per_worker ? 0 : cfg->listen_backlog, sock->per_worker);
+	if (sock->fd == -1)
 		return -1;
-	ms->unlink = h->addr.ss_family == AF_UNIX;
-	if (ms->unlink && cfg->chmod_set &&
+	sock->unlink = h->addr.ss_family == AF_UNIX;
+	if (sock->unlink && cfg->chmod_set &&
 	    chmod(((const struct sockaddr_un *)&h->addr)->sun_path,
 	    cfg->chmod_socket) == -1) {
 		fprintf(stderr, "poolserve: --chmod-socket %03o %s: %s\n",
 		    cfg->chmod_socket, h->spec, strerror(errno));
 		/* not counted in nsocks yet: listen_close would miss it */
 		(void)unlink(((const struct sockaddr_un *)&h->addr)->sun_path);
-		close(ms->fd);
-		ms->fd = -1;
-		ms->unlink = false;
+		close(sock->fd);
+		sock->fd = -1;
+		sock->unlink = false;
 		return -1;
 	}
-	ms->addrlen = sizeof(ms->addr);
-	if (getsockname(ms->fd, (struct sockaddr *)&ms->addr,
-	    &ms->addrlen) == -1) {
-		ms->addr = h->addr;
-		ms->addrlen = h->addrlen;
+	sock->addrlen = sizeof(sock->addr);
+	if (getsockname(sock->fd, (struct sockaddr *)&sock->addr,
+	    &sock->addrlen) == -1) {
+		sock->addr = h->addr;
+		sock->addrlen = h->addrlen;
 	}
-	if (ms->unlink)		/* getsockname may not give the path back */
-		snprintf(ms->name, sizeof(ms->name), "%s", h->spec);
+	if (sock->unlink)		/* getsockname may not give the path back */
+		snprintf(sock->name, sizeof(sock->name), "%s", h->spec);
 	else
-		listen_addr_string(&ms->addr, ms->name, sizeof(ms->name));
+		listen_addr_string(&sock->addr, sock->name, sizeof(sock->name));
 	return 0;
 }
 
@@ -202,7 +202,7 @@ listen_bind(struct listen_sock *ms, const struct config_http *h,
 static int
 listen_activated(struct listen_set *ls)
 {
-	struct listen_sock	*ms;
+	struct listen_sock	*sock;
 	unsigned long long	 pid, n, k;
 	int			 fd, on, flags;
 	socklen_t		 olen;
@@ -221,7 +221,7 @@ listen_activated(struct listen_set *ls)
 	}
 	for (k = 0; k < n; k++) {
 		fd = 3 + (int)k;
-		ms = &ls->socks[k];
+		sock = &ls->socks[k];
 		on = 0;
 		olen = sizeof(on);
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) ==
@@ -237,14 +237,14 @@ listen_activated(struct listen_set *ls)
 			    strerror(errno));
 			return -1;
 		}
-		ms->fd = fd;
-		ms->addrlen = sizeof(ms->addr);
-		if (getsockname(fd, (struct sockaddr *)&ms->addr,
-		    &ms->addrlen) == 0)
-			listen_addr_string(&ms->addr, ms->name,
-			    sizeof(ms->name));
+		sock->fd = fd;
+		sock->addrlen = sizeof(sock->addr);
+		if (getsockname(fd, (struct sockaddr *)&sock->addr,
+		    &sock->addrlen) == 0)
+			listen_addr_string(&sock->addr, sock->name,
+			    sizeof(sock->name));
 		else
-			snprintf(ms->name, sizeof(ms->name), "fd %d", fd);
+			snprintf(sock->name, sizeof(sock->name), "fd %d", fd);
 	}
 	return (int)n;
 }
@@ -346,24 +346,24 @@ listen_free(struct listen_set *ls)
 int
 listen_worker_fds(struct listen_set *ls, unsigned i, int *out)
 {
-	struct listen_sock	*ms;
+	struct listen_sock	*sock;
 	unsigned		 j;
 	int			 fd;
 
 	for (j = 0; j < ls->nsocks; j++) {
-		ms = &ls->socks[j];
-		if (!ms->per_worker) {
-			out[j] = ms->fd;
+		sock = &ls->socks[j];
+		if (!sock->per_worker) {
+			out[j] = sock->fd;
 			continue;
 		}
 		if ((fd = atomic_load(&ls->fds[(i + 1) * ls->nsocks + j])) ==
 		    -1) {
-			fd = listen_socket(&ms->addr, ms->addrlen, ms->name,
+			fd = listen_socket(&sock->addr, sock->addrlen, sock->name,
 			    "--reuse-port",
 			    ls->backlog, true);
 			if (fd == -1) {
 				log_msg("worker %u: cannot listen on %s", i + 1,
-				    ms->name);
+				    sock->name);
 				return -1;
 			}
 			atomic_store(&ls->fds[(i + 1) * ls->nsocks + j], fd);

@@ -289,7 +289,7 @@ master_reread(struct master *m)
 	master_restart_only(cur, &next);
 	memcpy(next.http, cur->http, sizeof(next.http));
 	next.nhttp = cur->nhttp;
-	next.http_from = cur->http_from;
+	next.http_origin = cur->http_origin;
 	next.reuse_port = cur->reuse_port;
 	next.chmod_socket = cur->chmod_socket;
 	next.chmod_set = cur->chmod_set;

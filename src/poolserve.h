@@ -37,6 +37,12 @@ struct config_mount {
 	char			 arg[1024];	/* after "kind:" */
 };
 
+enum config_origin {		/* where an option's value came from */
+	CONFIG_DEFAULT,
+	CONFIG_FILE,
+	CONFIG_ARGV,
+};
+
 struct config_http {
 	char			 spec[256];	/* --http as given */
 	struct sockaddr_storage	 addr;
@@ -46,7 +52,7 @@ struct config_http {
 struct config {
 	struct config_http	 http[CONFIG_MAX_HTTP];
 	unsigned		 nhttp;
-	int			 http_from;	/* 0 default, 1 file, 2 argv */
+	enum config_origin	 http_origin;	/* of the --http sockets */
 	unsigned		 chmod_socket;	/* mode of unix: sockets */
 	bool			 chmod_set;
 	bool			 reuse_port;
@@ -218,7 +224,7 @@ struct stats_hist {
 	_Atomic uint64_t	 count;
 };
 
-struct pool_pub {		/* the pool's counts, published by pool.c */
+struct pool_gauges {		/* the pool's counts, published by pool.c */
 	_Atomic unsigned	 running;
 	_Atomic unsigned	 waiting;
 	_Atomic unsigned	 conns;
@@ -236,7 +242,7 @@ struct stats_worker {
 	_Atomic unsigned	 table;		/* its newest process's threads */
 	_Atomic uint64_t	 status_class[6];	/* [1] = 1xx .. [5] = 5xx */
 	_Atomic uint64_t	 sent_bytes;		/* response bodies */
-	struct pool_pub		 pool;
+	struct pool_gauges		 pool;
 	struct stats_hist	 duration;		/* parsed -> response */
 	struct stats_hist	 wait;			/* parsed -> thread */
 };
@@ -252,7 +258,7 @@ struct stats {
 	unsigned		 slots;		/* workers there is room for */
 	unsigned		 threads;
 	struct stats_worker	*workers;	/* [processes] */
-	struct stats_thread	*threads_of;	/* [processes * threads] */
+	struct stats_thread	*thread_tables;	/* [STATS_TABLES * threads] */
 };
 
 struct stats_listen {		/* one listen socket, as the kernel sees it */
@@ -337,7 +343,7 @@ struct pool {
 	pool_run_fn		*run;
 	pool_start_fn		*thread_start;	/* NULL, or first on a thread */
 	void			*arg;
-	struct pool_pub		*pub;		/* NULL, or counts to publish */
+	struct pool_gauges		*pub;		/* NULL, or counts to publish */
 	pthread_t		*tids;
 	void			*targs;
 };

@@ -61,7 +61,7 @@ stats_create(unsigned slots, unsigned processes, unsigned threads)
 	st->start_time = time(NULL);
 	st->master_pid = getpid();
 	st->workers = (struct stats_worker *)(mem + sizeof(*st));
-	st->threads_of = (struct stats_thread *)(st->workers + slots);
+	st->thread_tables = (struct stats_thread *)(st->workers + slots);
 	return st;
 }
 
@@ -82,7 +82,7 @@ stats_thread(struct stats *st, unsigned worker, unsigned core)
 struct stats_thread *
 stats_table(struct stats *st, unsigned t)
 {
-	return &st->threads_of[(size_t)t * st->threads];
+	return &st->thread_tables[(size_t)t * st->threads];
 }
 
 void

@@ -72,7 +72,7 @@ worker_wake(struct worker *w)
 
 /* MHD_OPTION_NOTIFY_CONNECTION: a connection starts or closes. */
 static void
-worker_notify(void *cls, struct MHD_Connection *mhd, void **socket_context,
+worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
 	struct worker			*w = cls;
@@ -148,7 +148,7 @@ worker_start_mhd(struct worker *w)
 	    MHD_OPTION_CONNECTION_TIMEOUT, w->cfg->read_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)w->cfg->max_header_size + HEADER_SLACK,
-	    MHD_OPTION_NOTIFY_CONNECTION, worker_notify, w,
+	    MHD_OPTION_NOTIFY_CONNECTION, worker_connection, w,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, w,
 	    MHD_OPTION_URI_LOG_CALLBACK, request_begin, w,
 	    MHD_OPTION_END);
