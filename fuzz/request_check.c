@@ -123,32 +123,26 @@ rc_hostchar(unsigned char c)
 static bool
 rc_authority(const char *s, size_t n)
 {
-	size_t	 i = 0, k;
+	size_t	 i = 0, port;
 
-	if (n > 0 && s[0] == '[') {
+	if (n > 0 && s[0] == '[') {		/* IP-literal */
 		for (i = 1; i < n && s[i] != ']'; i++)
 			if (!rc_hostchar((unsigned char)s[i]) && s[i] != ':' &&
 			    s[i] != '%')
 				return false;
-		if (i == n)
+		if (i++ == n)
 			return false;
-		i++;
-		if (i < n && s[i] != ':')	/* only the port after ']' */
-			return false;
-	}
-	/* the port: after the last ':', if there is one */
-	for (k = n; k > i && s[k - 1] != ':'; k--)
-		;
-	if (k == i)
-		k = n;
-	for (; i < n; i++) {
-		if (i >= k) {
-			if (s[i] < '0' || s[i] > '9')
+	} else					/* reg-name, IPv4 */
+		for (; i < n && s[i] != ':'; i++)
+			if (!rc_hostchar((unsigned char)s[i]) && s[i] != '%')
 				return false;
-		} else if ((!rc_hostchar((unsigned char)s[i]) && s[i] != '%' &&
-		    s[i] != ':') || (s[i] == ':' && i + 1 != k && s[0] != '['))
-			return false;		/* a reg-name has no ':' */
-	}
+	if (i == n)
+		return true;
+	if (s[i] != ':')		/* only ":port" after the host */
+		return false;
+	for (port = i + 1; port < n; port++)
+		if (s[port] < '0' || s[port] > '9')
+			return false;
 	return true;
 }
 
