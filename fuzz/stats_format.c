@@ -1,6 +1,6 @@
 /*
- * The stats server's formatters (src/stats.c), whose output poolserve-stat
- * and Prometheus parse: buf_json_string(), stats_json() and
+ * The stats server's formatters (src/stats_format.c, src/buf.c), whose
+ * output poolserve-stat and Prometheus parse: buf_json_string(), stats_json() and
  * stats_metrics() over a table whose request methods and URIs (client
  * bytes) and counters come from the input.  The JSON must satisfy the
  * server's own validator and poolserve-stat's parser, strings must

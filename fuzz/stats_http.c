@@ -1,5 +1,5 @@
 /*
- * The stats server's HTTP handler, stats_access() (src/stats.c, included
+ * The stats server's HTTP handler, stats_access() (src/stats_http.c, included
  * for its static functions): what a client of --stats (network-facing
  * with --stats-allow-remote) can ask.  The libmicrohttpd calls it makes
  * are replaced by macros; each request is driven as libmicrohttpd drives
@@ -80,7 +80,7 @@ sh_destroy(struct MHD_Response *r)
 #define MHD_add_response_header		sh_add_header
 #define MHD_queue_response		sh_queue
 #define MHD_destroy_response		sh_destroy
-#include "../src/stats.c"
+#include "../src/stats_http.c"
 #undef MHD_create_response_from_buffer
 #undef MHD_add_response_header
 #undef MHD_queue_response

@@ -267,12 +267,6 @@ struct stats_listen {		/* one listen socket, as the kernel sees it */
 	unsigned	 queue_max;	/* its backlog */
 };
 
-struct buf {
-	char	*data;
-	size_t	 len, cap;
-	bool	 failed;
-};
-
 struct stats	*stats_create(unsigned, unsigned, unsigned);
 struct stats_thread *stats_thread(struct stats *, unsigned, unsigned);
 struct stats_thread *stats_table(struct stats *, unsigned);
@@ -282,16 +276,28 @@ void		 stats_end(struct stats_thread *, unsigned);
 bool		 stats_current(struct stats_thread *, char *, size_t, char *,
 		    size_t, uint64_t *);
 int		 stats_listen_info(int, struct stats_listen *);
+
+/* buf.c: a growing string */
+struct buf {
+	char	*data;
+	size_t	 len, cap;
+	bool	 failed;
+};
+
+void		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_json_string(struct buf *, const char *);
+
+/* stats_format.c: the statistics as JSON and Prometheus text */
 void		 stats_json(struct buf *, struct stats *,
 		    const struct stats_listen *);
 void		 stats_metrics(struct buf *, struct stats *,
 		    const struct stats_listen *);
+
+/* stats_http.c: the --stats server, a thread of the master */
 int		 stats_serve(struct stats *, int, _Atomic int *, unsigned,
 		    const char *);
 void		 stats_stop(void);
-void		 buf_printf(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 buf_json_string(struct buf *, const char *);
 
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {
