@@ -369,6 +369,54 @@ hey_run() {
 	}' "$out" || die "cannot read hey's output: $(tail -n 20 "$out")"
 }
 
+# rounds NAME PATH [wrk options]: REPEATS rounds of wrk_run against every
+# server of SERVERS_ORDER (PORT[server]) on PATH, each round in a rotated
+# order so that a drift of the machine's speed favours none; each run's
+# line goes to $TMP/runs.NAME.SERVER.
+rounds() {
+	local name=$1 path=$2 n=${#SERVERS_ORDER[@]} rep srv r
+	local -a order
+	shift 2
+	for srv in "${SERVERS_ORDER[@]}"; do
+		: >"$TMP/runs.$name.$srv"
+	done
+	for rep in $(seq 1 "$REPEATS"); do
+		order=("${SERVERS_ORDER[@]:$((rep % n))}" \
+		    "${SERVERS_ORDER[@]:0:$((rep % n))}")
+		for srv in "${order[@]}"; do
+			r=$(wrk_run "$DURATION" "${PORT[$srv]}" "$path" "$@")
+			echo "$r" >>"$TMP/runs.$name.$srv"
+			say "$name $srv run $rep/$REPEATS: $r (req/s p50 p99 errors)"
+		done
+	done
+}
+
+# fairness SERVER...: $TMP/fairclient (bench/fairclient.c), 50 keep-alive
+# connections for FAIR_SECS s, REPEATS runs against each server's PORT.
+# Sets FAIR[SERVER] to "median (min–max), connections served nothing: N"
+# and FAIR[SERVER,m] to the median min/max ratio; the caller declares
+# FAIR with declare -A.
+fairness() {
+	local srv rep line m lo hi z
+	for srv in "$@"; do
+		: >"$TMP/fair.$srv"
+		for rep in $(seq 1 "$REPEATS"); do
+			line=$(timeout $((FAIR_SECS + 30)) "$TMP/fairclient" \
+			    -c 50 -d "$FAIR_SECS" "127.0.0.1:${PORT[$srv]}") ||
+			    die "fairclient failed: $line"
+			echo "$line" | awk '{ for (i = 1; i <= NF; i++) {
+			    split($i, kv, "="); v[kv[1]] = kv[2] }
+			    print v["ratio"], v["zero"], v["total"] }' \
+			    >>"$TMP/fair.$srv"
+			say "fairness $srv run $rep/$REPEATS: $line"
+		done
+		read -r m lo hi < <(awk '{ print $1 }' "$TMP/fair.$srv" | stats)
+		read -r z _ _ < <(awk '{ print $2 }' "$TMP/fair.$srv" | stats)
+		FAIR[$srv]="$m ($lo–$hi), connections served nothing: $z"
+		FAIR[$srv,m]=$m
+	done
+}
+
 # stats: numbers on stdin, one a line -> "median min max".
 stats() {
 	sort -g | awk '

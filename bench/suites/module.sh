@@ -42,20 +42,9 @@ done
 # Interleaved, in a rotating order, so that a drift of the machine's
 # speed favours no server.
 for cfg in keep-alive close; do
-	for srv in "${SERVERS_ORDER[@]}"; do
-		: >"$TMP/runs.$cfg.$srv"
-	done
 	opt=()
 	[ $cfg = close ] && opt=(-H "Connection: close")
-	for rep in $(seq 1 "$REPEATS"); do
-		order=("${SERVERS_ORDER[@]:$((rep % 3))}" \
-		    "${SERVERS_ORDER[@]:0:$((rep % 3))}")
-		for srv in "${order[@]}"; do
-			r=$(wrk_run "$DURATION" "${PORT[$srv]}" / "${opt[@]}")
-			echo "$r" >>"$TMP/runs.$cfg.$srv"
-			say "$cfg $srv run $rep/$REPEATS: $r (req/s p50 p99 errors)"
-		done
-	done
+	rounds $cfg / "${opt[@]}"
 done
 
 declare -A MEM MED

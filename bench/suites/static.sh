@@ -100,18 +100,7 @@ done
 # Interleaved: every repeat measures every server once, in a rotating
 # order, so that a drift of the machine's speed favours none.
 for size in 1k 1m; do
-	for srv in "${SERVERS_ORDER[@]}"; do
-		: >"$TMP/runs.$size.$srv"
-	done
-	for rep in $(seq 1 "$REPEATS"); do
-		order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
-		    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
-		for srv in "${order[@]}"; do
-			r=$(wrk_run "$DURATION" "${PORT[$srv]}" "/$size.bin")
-			echo "$r" >>"$TMP/runs.$size.$srv"
-			say "$size $srv run $rep/$REPEATS: $r (req/s p50 p99 errors)"
-		done
-	done
+	rounds $size "/$size.bin"
 done
 
 declare -A MEM
@@ -153,22 +142,7 @@ stop "${PID[poolserve]}"
 start_poolserve --processes 1 --threads 2 --static-map "/=$WWW"
 PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
 declare -A FAIR
-for srv in poolserve nginx; do
-	: >"$TMP/fair.$srv"
-	for rep in $(seq 1 "$REPEATS"); do
-		line=$(timeout $((FAIR_SECS + 30)) "$TMP/fairclient" -c 50 \
-		    -d "$FAIR_SECS" "127.0.0.1:${PORT[$srv]}") ||
-		    die "fairclient failed: $line"
-		echo "$line" | awk '{ for (i = 1; i <= NF; i++) {
-		    split($i, kv, "="); v[kv[1]] = kv[2] }
-		    print v["ratio"], v["zero"], v["total"] }' >>"$TMP/fair.$srv"
-		say "fairness $srv run $rep/$REPEATS: $line"
-	done
-	read -r m lo hi < <(awk '{ print $1 }' "$TMP/fair.$srv" | stats)
-	read -r z _ _ < <(awk '{ print $2 }' "$TMP/fair.$srv" | stats)
-	FAIR[$srv]="$m ($lo–$hi), connections served nothing: $z"
-	FAIR[$srv,m]=$m
-done
+fairness poolserve nginx
 note "Fairness: 50 keep-alive connections for $FAIR_SECS s, one request" \
     "outstanding on each (bench/fairclient.c, GET / = index.html through" \
     "--static-map); min/max of the responses per connection (1: all" \
