@@ -26,6 +26,12 @@
 
 #include "poolserve.h"
 
+/*
+ * pool_flush(): a request that waited this long gets a thread woken for
+ * it, even while threads that will come back to the FIFO are running.
+ */
+#define POOL_WAKE_US	1000
+
 struct pool_thread_arg {
 	struct pool	*pool;
 	unsigned	 worker;
@@ -69,18 +75,25 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
 	p->arg = arg;
 	if ((p->tids = calloc(threads, sizeof(*p->tids))) == NULL)
 		return -1;
+	if ((p->since = calloc(threads, sizeof(*p->since))) == NULL) {
+		free(p->tids);
+		return -1;
+	}
 	if ((p->gate_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		free(p->since);
 		free(p->tids);
 		return -1;
 	}
 	if ((errno = pthread_mutex_init(&p->lock, NULL)) != 0) {
 		close(p->gate_fd);
+		free(p->since);
 		free(p->tids);
 		return -1;
 	}
 	if ((errno = pthread_cond_init(&p->work, NULL)) != 0) {
 		pthread_mutex_destroy(&p->lock);
 		close(p->gate_fd);
+		free(p->since);
 		free(p->tids);
 		return -1;
 	}
@@ -264,6 +277,7 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 		pool_gate_check(p);
 	} else {
 		it->next = NULL;
+		it->queued_us = pool_now_us();
 		if (p->tail != NULL)
 			p->tail->next = it;
 		else
@@ -298,6 +312,10 @@ pool_take_locked(struct pool *p)
 	p->waiting--;
 	p->waiting_first -= it->first;
 	p->running++;
+	/* the next has waited too long for those running: one more thread */
+	if (p->defer_wakes && p->head != NULL && p->idle > 0 &&
+	    pool_now_us() - p->head->queued_us >= POOL_WAKE_US)
+		pthread_cond_signal(&p->work);
 	if (it->first)
 		pool_gate_check(p);	/* see pool_gate_open() */
 	else
@@ -333,22 +351,43 @@ pool_done(struct pool *p)
 }
 
 /*
- * Wake as many sleeping threads as there are requests waiting.  With
- * defer_wakes set, pool_submit() wakes no thread and the event loop calls
- * this once per round, after libmicrohttpd has submitted all it parsed: a
- * thread that finishes a request then takes the next without sleeping,
- * and far fewer threads are woken only to find the FIFO empty (measured:
- * a third less CPU per keep-alive request).
+ * Wake sleeping threads for the requests waiting; with defer_wakes set,
+ * pool_submit() wakes none and the event loop calls this once per round,
+ * after libmicrohttpd has submitted all it parsed.  Each wake-up is a
+ * context switch, and a request that takes microseconds is done sooner by
+ * a thread already awake than by one woken for it: so while a thread that
+ * began its request less than POOL_WAKE_US ago will come back to the FIFO,
+ * and the oldest request has not waited that long, none is woken.  Else
+ * one thread per waiting request (none of them will come back soon: they
+ * block, or all sleep).  Returns the ms after which to call again (the
+ * oldest request's POOL_WAKE_US), -1 for no need.
  */
-void
+int
 pool_flush(struct pool *p)
 {
-	unsigned	 n;
+	uint64_t	 now, age;
+	unsigned	 n, i, coming = 0;
+	int		 again = -1;
 
 	pthread_mutex_lock(&p->lock);
-	for (n = p->idle < p->waiting ? p->idle : p->waiting; n > 0; n--)
+	if (p->head == NULL || p->idle == 0)
+		goto out;
+	now = pool_now_us();
+	age = now - p->head->queued_us;
+	for (i = 0; i < p->threads && age < POOL_WAKE_US; i++)
+		if (p->since[i] != 0 && now - p->since[i] < POOL_WAKE_US)
+			coming++;
+	if (age >= POOL_WAKE_US)
+		n = p->idle < p->waiting ? p->idle : p->waiting;
+	else
+		n = coming == 0;
+	for (; n > 0; n--)
 		pthread_cond_signal(&p->work);
+	if (age < POOL_WAKE_US)
+		again = (int)((POOL_WAKE_US - age + 999) / 1000);
+out:
 	pthread_mutex_unlock(&p->lock);
+	return again;
 }
 
 void
@@ -362,6 +401,67 @@ pool_counts(struct pool *p, struct pool_counts *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * With the lock held: hand a finished item back to the event loop.  True
+ * when the loop sleeps and must be woken (by the caller, unlocked).
+ */
+static bool
+pool_back_locked(struct pool *p, struct pool_item *it)
+{
+	it->next = NULL;
+	if (p->back_tail != NULL)
+		p->back_tail->next = it;
+	else
+		p->back_head = it;
+	p->back_tail = it;
+	if (!p->loop_asleep)
+		return false;	/* it collects before it sleeps again */
+	p->loop_asleep = false;
+	return true;
+}
+
+/* Make the event loop return from its wait on gate_fd. */
+static void
+pool_wake_loop(struct pool *p)
+{
+	uint64_t	 one = 1;
+
+	if (write(p->gate_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_msg("pool: cannot wake the event loop: %s",
+		    strerror(errno));
+}
+
+/*
+ * The event loop is about to wait: false when items were handed back
+ * meanwhile (collect them first), else a thread that hands one back
+ * from now on wakes it through gate_fd.
+ */
+bool
+pool_sleep(struct pool *p)
+{
+	bool	 sleep;
+
+	pthread_mutex_lock(&p->lock);
+	sleep = p->back_head == NULL;
+	p->loop_asleep = sleep;
+	pthread_mutex_unlock(&p->lock);
+	return sleep;
+}
+
+/* The event loop takes the items handed back, oldest first (or NULL). */
+struct pool_item *
+pool_collect(struct pool *p)
+{
+	struct pool_item	*it;
+
+	pthread_mutex_lock(&p->lock);
+	p->loop_asleep = false;
+	it = p->back_head;
+	p->back_head = p->back_tail = NULL;
+	pthread_mutex_unlock(&p->lock);
+	return it;
+}
+
 static void *
 pool_thread(void *v)
 {
@@ -369,18 +469,31 @@ pool_thread(void *v)
 	struct pool		*p = a->pool;
 	struct pool_item	*it;
 	char			 name[NAME_MAX_THREAD];
+	bool			 back;
 
 	pool_thread_name(name, sizeof(name), a->worker, a->core);
 	pthread_setname_np(pthread_self(), name);
 	if (p->thread_start != NULL)
 		p->thread_start(a->core, p->arg);
-	/* One lock round per request: finish one and take the next at once. */
+	/*
+	 * One lock round per request: finish one, hand it back to the
+	 * event loop, and take the next at once.  The loop is woken only
+	 * when it sleeps; else it collects what was handed back, in one
+	 * batch, before it sleeps again.
+	 */
 	pthread_mutex_lock(&p->lock);
 	while ((it = pool_take_locked(p)) != NULL) {
+		p->since[a->core] = pool_now_us();
 		pthread_mutex_unlock(&p->lock);
-		p->run(it, a->core, p->arg);
+		back = p->run(it, a->core, p->arg);
 		pthread_mutex_lock(&p->lock);
+		p->since[a->core] = 0;
 		pool_done_locked(p);
+		if (back && pool_back_locked(p, it)) {
+			pthread_mutex_unlock(&p->lock);
+			pool_wake_loop(p);
+			pthread_mutex_lock(&p->lock);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;

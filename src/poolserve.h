@@ -302,6 +302,7 @@ void		 stats_stop(void);
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {
 	struct pool_item	*next;
+	uint64_t		 queued_us;	/* monotonic, pool_submit() */
 	bool			 first;		/* a new connection's request */
 };
 
@@ -323,13 +324,15 @@ struct pool_counts {
 	unsigned	 conns;
 };
 
-typedef void	 pool_run_fn(struct pool_item *, unsigned, void *);
+/* Returns true to hand the item back to the event loop (pool_collect). */
+typedef bool	 pool_run_fn(struct pool_item *, unsigned, void *);
 typedef void	 pool_start_fn(unsigned, void *);
 
 struct pool {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 work;
 	struct pool_item	*head, *tail;	/* FIFO of waiting requests */
+	struct pool_item	*back_head, *back_tail; /* run, for the loop */
 	struct pool_fresh	*fresh_head, *fresh_tail;
 	unsigned		 threads;	/* T */
 	unsigned		 queue_max;	/* Q */
@@ -343,15 +346,18 @@ struct pool {
 	unsigned		 idle;		/* threads asleep on work */
 	unsigned		 started;	/* threads created */
 	bool			 gate_waiting;	/* acceptor sleeps on gate_fd */
+	bool			 loop_asleep;	/* the loop sleeps on gate_fd */
 	bool			 stopping;
 	bool			 defer_wakes;	/* pool_flush() wakes threads */
-	int			 gate_fd;	/* eventfd: gate reopened */
+	int			 gate_fd;	/* eventfd: wakes the loop */
 	pool_run_fn		*run;
 	pool_start_fn		*thread_start;	/* NULL, or first on a thread */
 	void			*arg;
 	struct pool_gauges		*pub;		/* NULL, or counts to publish */
 	pthread_t		*tids;
 	void			*targs;
+	uint64_t		*since;		/* per thread: its request's
+						   start, us; 0 between */
 };
 
 uint64_t	 pool_now_ms(void);
@@ -371,7 +377,9 @@ enum pool_verdict pool_submit(struct pool *, struct pool_item *,
 		    struct pool_fresh *);
 struct pool_item *pool_take(struct pool *);
 void		 pool_done(struct pool *);
-void		 pool_flush(struct pool *);
+int		 pool_flush(struct pool *);
+bool		 pool_sleep(struct pool *);
+struct pool_item *pool_collect(struct pool *);
 void		 pool_counts(struct pool *, struct pool_counts *);
 
 /*
@@ -513,7 +521,8 @@ enum MHD_Result	 request_access(void *, struct MHD_Connection *,
 void		 request_completed(void *, struct MHD_Connection *, void **,
 		    enum MHD_RequestTerminationCode);
 #endif
-void		 request_run(struct pool_item *, unsigned, void *);
+bool		 request_run(struct pool_item *, unsigned, void *);
+void		 request_resume(struct pool_item *);
 void		 request_init(struct poolserve_request *, struct conn *);
 void		 request_free(struct poolserve_request *);
 bool		 request_release(struct poolserve_request *);

@@ -11,7 +11,8 @@
  *                     then: suspend the connection and submit it to the
  *                     pool; once resumed, queue the response
  *   request_run       on a pool thread: route, run the application, build
- *                     the response, log, resume the connection
+ *                     the response, log, hand the request back to the
+ *   request_resume    event loop, which resumes the connection
  *   request_completed the response is sent (or the connection failed)
  *
  * libmicrohttpd closes a connection whose first call of the access
@@ -33,6 +34,7 @@
 #include "poolserve.h"
 
 #define SHED_WAIT_MS	20	/* request_shed(): a wait that long */
+#define GONE_CHECK_US	1000	/* request_run(): a wait that long */
 
 /*
  * A chunked body that goes on this far past --max-body-size is cut off
@@ -179,11 +181,12 @@ request_handle(struct worker *w, struct poolserve_request *r)
 
 /*
  * pool_run_fn: runs on pool thread <core> for each request it takes.  The
- * request's connection is suspended, so nothing else touches it until
- * MHD_resume_connection() (or the end of its stream); r must not be used
- * after that.
+ * request's connection is suspended, so nothing else touches it until the
+ * event loop resumes it (request_resume) or its stream ends.  True: the
+ * answer is ready, hand the request back to the loop; false: a stream,
+ * which resumes its connection itself.
  */
-void
+bool
 request_run(struct pool_item *it, unsigned core, void *arg)
 {
 	struct worker			*w = arg;
@@ -198,9 +201,10 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	/*
 	 * A first request may have waited in the listen backlog, any other
 	 * in the FIFO: look whether its client is still there.  A keep-alive
-	 * request taken at once cannot have been abandoned; skip the syscall.
+	 * request taken within GONE_CHECK_US was not abandoned (a client
+	 * does not give up that fast, and would not mind): skip the syscall.
 	 */
-	if ((r->nth == 1 || pool_now_ms() - r->parsed_ms > 0) &&
+	if ((r->nth == 1 || pool_now_us() - r->parsed_us >= GONE_CHECK_US) &&
 	    request_client_gone(r->conn->fd)) {
 		atomic_fetch_add(&w->sw->skipped, 1);
 		log_msg("worker %u: skipped %s %s from %s: the client left "
@@ -258,12 +262,18 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 			request_free(&orphan->req);
 			free(orphan);
 		}
-		return;
+		return false;
 	}
 resume:
 	r->state = REQ_REPLY;
-	MHD_resume_connection(r->mhd);
-	worker_wake(w);
+	return true;
+}
+
+/* On the event loop: a request handed back by its thread gets its answer. */
+void
+request_resume(struct pool_item *it)
+{
+	MHD_resume_connection(REQUEST_OF(it)->mhd);
 }
 
 /*

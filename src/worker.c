@@ -54,12 +54,14 @@
 #define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
 
 /*
- * After MHD_resume_connection(): make the event loop run libmicrohttpd
- * again.  libmicrohttpd's own wake-up is not enough when it drives no
- * thread of its own: it reads its wake-up descriptor after it has looked
- * for connections to resume, so a resume that falls in between would wait
- * for the next event.  The loop drains wake_fd before MHD_run(), and
- * MHD_run() looks for resumes first, so none is ever missed.
+ * After MHD_resume_connection() on a pool thread (a stream's): make the
+ * event loop run libmicrohttpd again.  libmicrohttpd's own wake-up is not
+ * enough when it drives no thread of its own: it reads its wake-up
+ * descriptor after it has looked for connections to resume, so a resume
+ * that falls in between would wait for the next event.  The loop drains
+ * wake_fd before MHD_run(), and MHD_run() looks for resumes first, so none
+ * is ever missed.  Ordinary answers need none of this: their threads hand
+ * them back through the pool (pool_collect), and the loop resumes them.
  */
 void
 worker_wake(struct worker *w)
@@ -389,10 +391,11 @@ worker_loop(struct worker *w)
 	const union MHD_DaemonInfo	*di;
 	struct epoll_event		 evs[16];
 	struct signalfd_siginfo		 si;
+	struct pool_item		*it, *next;
 	MHD_UNSIGNED_LONG_LONG		 mt;
 	uint64_t			 drain, now;
 	unsigned			 j;
-	int				 ep, n, i, timeout, open;
+	int				 ep, n, i, timeout, open, flush = -1;
 	bool				 listening = false, all;
 
 	if ((di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
@@ -451,6 +454,10 @@ wait:
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
 		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
 			timeout = (int)mt;
+		if (flush != -1 && (timeout == -1 || flush < timeout))
+			timeout = flush;	/* wake threads then */
+		if (!pool_sleep(&w->pool))
+			timeout = 0;	/* answers are ready */
 		if ((n = epoll_wait(ep, evs, 16, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -494,8 +501,17 @@ wait:
 			    worker_is_listen(w, evs[i].data.fd))
 				worker_accept(w, evs[i].data.fd);
 		}
+		/*
+		 * Answers handed back since the last round, in one batch;
+		 * then libmicrohttpd sends them and reads new requests; then
+		 * threads are woken for those (pool_flush).
+		 */
+		for (it = pool_collect(&w->pool); it != NULL; it = next) {
+			next = it->next;
+			request_resume(it);
+		}
 		MHD_run(w->mhd);
-		pool_flush(&w->pool);
+		flush = pool_flush(&w->pool);
 	}
 }
 

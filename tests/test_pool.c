@@ -1,9 +1,10 @@
 /*
  * Unit tests for pool.c without libmicrohttpd: the FIFO hand-off, the gate
  * that decides when the acceptor may accept, --queue rejection, the gate
- * descriptor and shutdown.  The run callback blocks on a condition the
- * test releases, so orderings never depend on sleeps; the only sleep lets
- * a fresh connection's grace period run out.
+ * descriptor, shutdown, the hand-back to the event loop and the deferred
+ * wake-ups of pool_flush().  The run callback blocks on a condition the
+ * test releases, so orderings never depend on sleeps; the only sleeps let
+ * a fresh connection's grace period or pool_flush()'s 1 ms run out.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@ struct job {
 	struct pool_item	 item;	/* first: pool_item * is a job * */
 	int			 id;
 	bool			 hold;	/* run() waits until cleared */
+	bool			 back;	/* run() hands it back to the loop */
 	unsigned		 core;
 	char			 name[NAME_MAX_THREAD];
 };
@@ -60,7 +62,7 @@ job_init(struct job *j, int id, bool hold)
 }
 
 /* pool_run_fn: record the job, then wait while it is held. */
-static void
+static bool
 test_run(struct pool_item *it, unsigned core, void *arg)
 {
 	struct job	*j = (struct job *)it;
@@ -78,6 +80,7 @@ test_run(struct pool_item *it, unsigned core, void *arg)
 	c->finished++;
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
+	return j->back;
 }
 
 static void
@@ -140,6 +143,25 @@ wait_counts(struct pool *p, unsigned running, unsigned waiting)
 	for (i = 0; i < WAIT_MS; i++) {
 		pool_counts(p, &c);
 		if (c.running == running && c.waiting == waiting)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* Wait until n threads sleep on the pool's FIFO. */
+static int
+wait_idle(struct pool *p, unsigned n)
+{
+	struct timespec	 ts = { 0, 1000000 };
+	unsigned	 idle;
+	int		 i;
+
+	for (i = 0; i < WAIT_MS; i++) {
+		pthread_mutex_lock(&p->lock);
+		idle = p->idle;
+		pthread_mutex_unlock(&p->lock);
+		if (idle == n)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
@@ -233,6 +255,7 @@ test_pool_free(struct pool *p)
 {
 	close(p->gate_fd);
 	free(p->tids);
+	free(p->since);
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->lock);
 }
@@ -873,6 +896,108 @@ test_stop(void)
 	test_pool_free(&p);
 }
 
+/*
+ * Hand-back: finished requests go to the event loop's list, oldest first;
+ * the loop is woken through gate_fd only when it said it sleeps, and
+ * pool_sleep() refuses to sleep while items wait to be collected.
+ */
+static void
+test_hand_back(void)
+{
+	struct pool		 p;
+	struct job		 j[3];
+	struct pool_item	*it;
+	int			 i;
+
+	ctl_reset();
+	if (!CHECK_EQ_INT(pool_init(&p, 1, 0, 100, 1000, test_run, &ctl), 0))
+		return;
+	CHECK_EQ_INT(pool_start(&p, 1), 0);
+	CHECK(pool_collect(&p) == NULL);
+	CHECK(pool_sleep(&p));			/* nothing to collect */
+	for (i = 0; i < 3; i++) {
+		job_init(&j[i], i + 1, false);
+		j[i].back = true;
+		CHECK_EQ_INT(pool_submit(&p, &j[i].item, NULL), POOL_QUEUED);
+	}
+	CHECK_EQ_INT(wait_ctl(&ctl.finished, 3), 0);
+	CHECK_EQ_INT(wait_counts(&p, 0, 0), 0);
+	CHECK(readable(p.gate_fd, WAIT_MS));	/* the sleeper was woken */
+	CHECK_EQ_INT(gate_drain(&p), 1);	/* once, not three times */
+	CHECK(!pool_sleep(&p));			/* items wait: do not sleep */
+	it = pool_collect(&p);
+	for (i = 0; i < 3 && it != NULL; i++, it = it->next)
+		CHECK(it == &j[i].item);
+	CHECK_EQ_INT(i, 3);
+	CHECK(it == NULL);
+	CHECK(pool_collect(&p) == NULL);
+
+	/* Awake (collecting): a hand-back writes nothing to gate_fd. */
+	job_init(&j[0], 4, false);
+	j[0].back = true;
+	job_init(&j[1], 5, false);		/* a stream: not handed back */
+	CHECK_EQ_INT(pool_submit(&p, &j[0].item, NULL), POOL_QUEUED);
+	CHECK_EQ_INT(pool_submit(&p, &j[1].item, NULL), POOL_QUEUED);
+	CHECK_EQ_INT(wait_ctl(&ctl.finished, 5), 0);
+	CHECK_EQ_INT(wait_counts(&p, 0, 0), 0);
+	CHECK(!readable(p.gate_fd, 0));
+	CHECK(!pool_sleep(&p));
+	it = pool_collect(&p);
+	CHECK(it == &j[0].item);
+	CHECK(it != NULL && it->next == NULL);
+	CHECK(pool_sleep(&p));
+	pool_stop(&p);
+	test_pool_free(&p);
+}
+
+/*
+ * With defer_wakes (the worker's setting), pool_flush() wakes no thread
+ * while a thread that has just begun a request will come back to the FIFO
+ * and the oldest request is young; it asks to be called again instead.
+ * Once the oldest has waited POOL_WAKE_US (1 ms), every idle thread that
+ * a request waits for is woken; with no thread running, one at once.
+ */
+static void
+test_flush(void)
+{
+	struct pool	 p;
+	struct job	 j[4];
+	int		 again;
+
+	ctl_reset();
+	if (!CHECK_EQ_INT(pool_init(&p, 4, 0, 100, 1000, test_run, &ctl), 0))
+		return;
+	p.defer_wakes = true;
+	CHECK_EQ_INT(pool_start(&p, 1), 0);
+	CHECK_EQ_INT(wait_idle(&p, 4), 0);
+	CHECK_EQ_INT(pool_flush(&p), -1);	/* nothing waits */
+
+	/* All asleep: the first request gets a thread at once. */
+	job_init(&j[0], 1, true);
+	CHECK_EQ_INT(pool_submit(&p, &j[0].item, NULL), POOL_QUEUED);
+	CHECK_EQ_INT(ctl_get(&ctl.entered), 0);	/* submit woke none */
+	(void)pool_flush(&p);
+	CHECK_EQ_INT(wait_ctl(&ctl.entered, 1), 0);
+
+	/* One running, just begun: two more wait, none is woken yet... */
+	job_init(&j[1], 2, true);
+	job_init(&j[2], 3, true);
+	CHECK_EQ_INT(pool_submit(&p, &j[1].item, NULL), POOL_QUEUED);
+	CHECK_EQ_INT(pool_submit(&p, &j[2].item, NULL), POOL_QUEUED);
+	again = pool_flush(&p);
+	CHECK(again >= 0 && again <= 1);
+	usleep(20000);
+	CHECK_EQ_INT(ctl_get(&ctl.entered), 1);
+
+	/* ...until they waited 1 ms (20 here): then one thread each. */
+	CHECK_EQ_INT(pool_flush(&p), -1);
+	CHECK_EQ_INT(wait_ctl(&ctl.entered, 3), 0);
+	release_all();
+	CHECK_EQ_INT(wait_ctl(&ctl.finished, 3), 0);
+	pool_stop(&p);
+	test_pool_free(&p);
+}
+
 int
 main(void)
 {
@@ -885,5 +1010,7 @@ main(void)
 	test_queue();
 	test_gate_fd();
 	test_stop();
+	test_hand_back();
+	test_flush();
 	return unit_done();
 }
