@@ -32,6 +32,7 @@ enum {
 	OPT_MAX_BODY,
 	OPT_MAX_HEADER,
 	OPT_QUEUE_WARN,
+	OPT_MAX_WAIT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_MAX_REQUESTS,
 	OPT_MAX_REQUESTS_JITTER,
@@ -73,6 +74,7 @@ static const struct option longopts[] = {
 	{ "max-body-size",	required_argument, NULL, OPT_MAX_BODY },
 	{ "max-header-size",	required_argument, NULL, OPT_MAX_HEADER },
 	{ "queue-warn",		required_argument, NULL, OPT_QUEUE_WARN },
+	{ "max-wait",		required_argument, NULL, OPT_MAX_WAIT },
 	{ "shutdown-timeout",	required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "max-requests",	required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "max-requests-jitter", required_argument, NULL,
@@ -138,6 +140,8 @@ static const struct numopt numopts[] = {
 	    offsetof(struct config, max_header_size), false },
 	{ OPT_QUEUE_WARN, "--queue-warn", 0, 3600000,
 	    offsetof(struct config, queue_warn), false },
+	{ OPT_MAX_WAIT, "--max-wait", 0, 3600000,
+	    offsetof(struct config, max_wait), false },
 	{ OPT_SHUTDOWN_TIMEOUT, "--shutdown-timeout", 1, 3600,
 	    offsetof(struct config, shutdown_timeout), false },
 	{ OPT_MAX_REQUESTS, "--max-requests", 0, 1000000000,
@@ -875,7 +879,8 @@ config_usage(FILE *fp)
 "                 [--read-timeout s] [--request-grace ms]\n"
 "                 [--max-connections n] [--max-body-size bytes]\n"
 "                 [--max-header-size bytes]\n"
-"                 [--queue-warn ms] [--shutdown-timeout s]\n"
+"                 [--queue-warn ms] [--max-wait ms]\n"
+"                 [--shutdown-timeout s]\n"
 "                 [--max-requests n] [--max-requests-jitter n]\n"
 "                 [--harakiri s] [--harakiri-grace s]\n"
 "                 [--pidfile file] [--chdir dir]\n"
@@ -916,6 +921,9 @@ config_usage(FILE *fp)
 "  --queue-warn ms          flag in the access log a request that waited\n"
 "                           this long for a thread, 0 to 3600000\n"
 "                           (default 1000; 0 = never)\n"
+"  --max-wait ms            answer 503 at once, without a thread, a request\n"
+"                           that waited this long in the listen backlog and\n"
+"                           the worker, 0 to 3600000 (default 0: never)\n"
 "  --shutdown-timeout s     on SIGTERM or SIGHUP, time in-flight requests\n"
 "                           get to finish, 1 to 3600 (default 30)\n"
 "  --max-requests n         a worker retires and is replaced after n\n"

@@ -390,6 +390,62 @@ out:
 	return again;
 }
 
+/*
+ * --max-wait: take out of the FIFO the requests whose deadline has
+ * passed, for the event loop to answer 503 without a thread (the list, by
+ * next; NULL for none).  *next_ms: the ms until the earliest deadline of
+ * those left, -1 for none.  A request's deadline counts from its arrival,
+ * so the FIFO is not in deadline order: all of it is looked at.
+ */
+struct pool_item *
+pool_expire(struct pool *p, int *next_ms)
+{
+	struct pool_item	*it, **pp, *out = NULL, **tail = &out;
+	uint64_t		 now = pool_now_us(), next = 0;
+
+	pthread_mutex_lock(&p->lock);
+	p->tail = NULL;
+	for (pp = &p->head; (it = *pp) != NULL; ) {
+		if (it->deadline_us == 0 || it->deadline_us > now) {
+			if (it->deadline_us != 0 &&
+			    (next == 0 || it->deadline_us < next))
+				next = it->deadline_us;
+			p->tail = it;
+			pp = &it->next;
+			continue;
+		}
+		*pp = it->next;
+		p->waiting--;
+		p->waiting_first -= it->first;
+		it->next = NULL;
+		*tail = it;
+		tail = &it->next;
+	}
+	if (out != NULL)
+		pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+	*next_ms = next == 0 ? -1 : (int)((next - now + 999) / 1000);
+	return out;
+}
+
+/*
+ * --max-wait: may the acceptor take one connection while the gate is
+ * closed, to see how long the oldest client in the listen backlog has
+ * waited?  Only while no connection taken so (or otherwise) is still
+ * fresh or has its first request waiting: at most one at a time.
+ */
+bool
+pool_probe(struct pool *p)
+{
+	bool	 may;
+
+	pthread_mutex_lock(&p->lock);
+	may = p->fresh == 0 && p->waiting_first == 0 &&
+	    p->conns < p->max_conns;
+	pthread_mutex_unlock(&p->lock);
+	return may;
+}
+
 void
 pool_counts(struct pool *p, struct pool_counts *c)
 {

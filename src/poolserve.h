@@ -70,6 +70,7 @@ struct config {
 	unsigned long		 max_body_size;		/* bytes */
 	unsigned		 max_header_size;	/* bytes */
 	unsigned		 queue_warn;		/* ms, 0 = off */
+	unsigned		 max_wait;		/* ms, 0 = off */
 	unsigned		 shutdown_timeout;	/* s */
 	unsigned		 max_requests;		/* 0 = no limit */
 	unsigned		 max_requests_jitter;
@@ -236,6 +237,7 @@ struct stats_worker {
 	_Atomic uint64_t	 requests;
 	_Atomic uint64_t	 skipped;
 	_Atomic uint64_t	 rejected;
+	_Atomic uint64_t	 shed;		/* 503: over --max-wait */
 	_Atomic uint64_t	 respawns;
 	_Atomic uint64_t	 harakiri;	/* requests cut by --harakiri */
 	_Atomic uint64_t	 kill_at_ms;	/* monotonic; 0: none due */
@@ -303,6 +305,7 @@ void		 stats_stop(void);
 struct pool_item {
 	struct pool_item	*next;
 	uint64_t		 queued_us;	/* monotonic, pool_submit() */
+	uint64_t		 deadline_us;	/* pool_expire(); 0: none */
 	bool			 first;		/* a new connection's request */
 };
 
@@ -380,6 +383,8 @@ void		 pool_done(struct pool *);
 int		 pool_flush(struct pool *);
 bool		 pool_sleep(struct pool *);
 struct pool_item *pool_collect(struct pool *);
+struct pool_item *pool_expire(struct pool *, int *);
+bool		 pool_probe(struct pool *);
 void		 pool_counts(struct pool *, struct pool_counts *);
 
 /*
@@ -523,6 +528,7 @@ void		 request_completed(void *, struct MHD_Connection *, void **,
 #endif
 bool		 request_run(struct pool_item *, unsigned, void *);
 void		 request_resume(struct pool_item *);
+void		 request_expire(struct pool_item *);
 void		 request_init(struct poolserve_request *, struct conn *);
 void		 request_free(struct poolserve_request *);
 bool		 request_release(struct poolserve_request *);
@@ -567,6 +573,8 @@ struct conn {
 	char			 local[INET6_ADDRSTRLEN];	/* "" until asked */
 	unsigned		 local_port;
 	uint64_t		 served;	/* responses completed */
+	uint64_t		 arrived_us;	/* its client's first bytes came,
+						   monotonic; 0: unknown */
 };
 
 struct MHD_Daemon;
@@ -578,6 +586,8 @@ struct worker {
 	unsigned		 no;		/* 1-based */
 	pid_t			 pid;
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
+	uint64_t		 arrival_us;	/* of the socket being added */
+	uint64_t		 next_probe;	/* ms, worker_probe() */
 	uint64_t		 last_sweep;		/* ms, worker_sweep() */
 	uint64_t		 last_full_sweep;
 	uint64_t		 max_requests;		/* 0: no limit */

@@ -625,6 +625,7 @@ reply_headers(struct worker *w, struct reply *rep, struct MHD_Response *resp,
 {
 	char		 num[32];
 	unsigned	 i;
+	bool		 retry = false;
 
 	s->n = 2;
 	s->bytes = strlen("HTTP/1.1 000 ") +
@@ -641,11 +642,15 @@ reply_headers(struct worker *w, struct reply *rep, struct MHD_Response *resp,
 	    reply_add(resp, s, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8") == -1)
 		return -1;
-	for (i = 0; i < rep->nheaders; i++)
+	for (i = 0; i < rep->nheaders; i++) {
 		if (reply_add(resp, s, rep->headers[i].name,
 		    rep->headers[i].value) == -1)
 			return -1;
-	if (rep->status == MHD_HTTP_SERVICE_UNAVAILABLE &&
+		retry |= strcasecmp(rep->headers[i].name,
+		    MHD_HTTP_HEADER_RETRY_AFTER) == 0;
+	}
+	/* a 503 says when to come back, unless the application did */
+	if (rep->status == MHD_HTTP_SERVICE_UNAVAILABLE && !retry &&
 	    reply_add(resp, s, MHD_HTTP_HEADER_RETRY_AFTER, "1") == -1)
 		return -1;
 	if ((w->cfg->keepalive_timeout == 0 || atomic_load(&w->retiring) ||

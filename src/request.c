@@ -104,6 +104,20 @@ request_shed(struct worker *w, uint64_t waited_us)
 	    atomic_load(&w->sw->pool.waiting) > 0;
 }
 
+/* --max-wait: a request shed, counted and logged. */
+static void
+request_shed_log(struct worker *w, struct poolserve_request *r)
+{
+	uint64_t	 from;
+
+	from = r->item.deadline_us - w->cfg->max_wait * 1000ULL;
+	atomic_fetch_add(&w->sw->shed, 1);
+	log_msg("worker %u: shed %s %s from %s: waited %llu ms, over "
+	    "--max-wait %u: 503", w->no, r->method, r->path, r->conn->peer,
+	    (unsigned long long)((pool_now_us() - from) / 1000),
+	    w->cfg->max_wait);
+}
+
 static void
 request_log_access(struct poolserve_request *r, const char *thread,
     uint64_t body_bytes, const struct header_sum *resp_hdrs, uint64_t wreq,
@@ -269,6 +283,23 @@ resume:
 	return true;
 }
 
+/*
+ * On the event loop: a request that waited in the FIFO past its --max-wait
+ * deadline (pool_expire) is answered 503 without a thread.
+ */
+void
+request_expire(struct pool_item *it)
+{
+	struct poolserve_request	*r = REQUEST_OF(it);
+	struct worker			*w = r->conn->w;
+
+	request_shed_log(w, r);
+	r->response = NULL;
+	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	r->state = REQ_REPLY;
+	MHD_resume_connection(r->mhd);
+}
+
 /* On the event loop: a request handed back by its thread gets its answer. */
 void
 request_resume(struct pool_item *it)
@@ -399,6 +430,20 @@ request_head(struct worker *w, struct poolserve_request *r,
 		return request_reject(w, r, status, "%s", why);
 	r->path = h.path;
 	r->app = app_route(r->path, &r->app_path);
+	r->item.deadline_us = 0;
+	if (w->cfg->max_wait != 0) {
+		/* a first request waited since its client's bytes came */
+		r->item.deadline_us = (r->nth == 1 && r->conn->arrived_us != 0 ?
+		    r->conn->arrived_us : r->parsed_us) +
+		    w->cfg->max_wait * 1000ULL;
+		if (r->parsed_us >= r->item.deadline_us) {
+			pool_unfresh(&w->pool, &r->conn->fresh);
+			request_shed_log(w, r);
+			return request_answer_now(w, r,
+			    MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "server busy, retry later", true);
+		}
+	}
 	cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&

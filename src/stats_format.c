@@ -100,6 +100,7 @@ stats_json(struct buf *b, struct stats *st,
 		count = atomic_load(&sw->duration.count);
 		buf_printf(b, "%s{\"id\":%u,\"pid\":%d,\"status\":\"%s\","
 		    "\"requests\":%llu,\"skipped\":%llu,\"rejected\":%llu,"
+		    "\"shed\":%llu,"
 		    "\"harakiri\":%llu,"
 		    "\"respawn_count\":%llu,\"rss\":%llu,\"avg_rt\":%llu,"
 		    "\"running\":%u,\"waiting\":%u,\"connections\":%u,"
@@ -109,6 +110,7 @@ stats_json(struct buf *b, struct stats *st,
 		    (unsigned long long)atomic_load(&sw->requests),
 		    (unsigned long long)atomic_load(&sw->skipped),
 		    (unsigned long long)atomic_load(&sw->rejected),
+		    (unsigned long long)atomic_load(&sw->shed),
 		    (unsigned long long)atomic_load(&sw->harakiri),
 		    (unsigned long long)atomic_load(&sw->respawns),
 		    atomic_load(&sw->alive) ? stats_rss(atomic_load(&sw->pid)) :
@@ -189,6 +191,9 @@ static const struct stats_metric {
 	{ "rejected_requests_total", "counter",
 	    "Requests answered 503 because the worker's queue was full.",
 	    offsetof(struct stats_worker, rejected), true },
+	{ "shed_requests_total", "counter",
+	    "Requests answered 503 because they waited over --max-wait.",
+	    offsetof(struct stats_worker, shed), true },
 	{ "harakiri_total", "counter",
 	    "Requests cut by --harakiri (their worker was recycled).",
 	    offsetof(struct stats_worker, harakiri), true },

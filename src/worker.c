@@ -26,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,6 +52,8 @@
 #define HEADER_SLACK	8192
 
 #define SWEEP_MS	100	/* worker_sweep() period */
+#define PROBE_DIV	4	/* worker_probe(): every --max-wait / 4 */
+#define PROBE_MIN_MS	10	/* but not more often */
 #define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
 
 /*
@@ -126,6 +129,8 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 			strcpy(c->peer, "unix:");	/* as nginx logs it */
 	}
 	c->mhd = mhd;
+	c->arrived_us = w->arrival_us;
+	w->arrival_us = 0;
 	if ((c->next = w->conns) != NULL)
 		c->next->prev = c;
 	w->conns = c;
@@ -155,6 +160,46 @@ worker_start_mhd(struct worker *w)
 	    MHD_OPTION_URI_LOG_CALLBACK, request_begin, w,
 	    MHD_OPTION_END);
 	return w->mhd != NULL ? 0 : -1;
+}
+
+/*
+ * --max-wait: when did the client of a just accepted socket send its
+ * request, or connect if it sent nothing yet?  The kernel knows how long
+ * ago it last received data on it (or completed its handshake): the time
+ * it waited in the listen backlog.  Now for a socket that is not TCP.
+ */
+static uint64_t
+worker_arrival(int fd)
+{
+	struct tcp_info	 ti;
+	socklen_t	 len = sizeof(ti);
+	uint64_t	 now = pool_now_us();
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_last_data_recv) +
+	    sizeof(ti.tcpi_last_data_recv) ||
+	    (uint64_t)ti.tcpi_last_data_recv * 1000 > now)
+		return now;
+	return now - (uint64_t)ti.tcpi_last_data_recv * 1000;
+}
+
+/* Hand an accepted socket to libmicrohttpd; false if it could not. */
+static bool
+worker_add(struct worker *w, int fd, struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	pool_accepted(&w->pool);
+	w->arrival_us = w->cfg->max_wait != 0 ? worker_arrival(fd) : 0;
+	if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)ss, len) !=
+	    MHD_YES) {
+		/* libmicrohttpd closed the socket */
+		log_msg("worker %u: cannot take a connection: %s",
+		    w->no, strerror(errno));
+		pool_unaccepted(&w->pool);
+		w->arrival_us = 0;
+		return false;
+	}
+	return true;
 }
 
 /* accept() failed for want of descriptors or memory: say so once a second. */
@@ -209,15 +254,47 @@ worker_accept(struct worker *w, int lfd)
 				return;
 			}
 		}
-		pool_accepted(&w->pool);
-		if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&ss,
-		    len) != MHD_YES) {
-			/* libmicrohttpd closed the socket */
-			log_msg("worker %u: cannot take a connection: %s",
-			    w->no, strerror(errno));
-			pool_unaccepted(&w->pool);
-		}
+		(void)worker_add(w, fd, &ss, len);
 	}
+}
+
+/*
+ * --max-wait while the gate is closed: clients over the limit are in the
+ * listen backlog, oldest first.  Take them one by one: each that waited
+ * longer than --max-wait is answered 503 by its first request (it holds no
+ * thread), and the first that did not is kept as a fresh connection, the
+ * next to be served; then no more until it is (pool_probe).  Every
+ * PROBE_DIV-th of --max-wait, so that a shed client waits at most that
+ * much longer.
+ */
+static void
+worker_probe(struct worker *w)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	uint64_t		 limit = w->cfg->max_wait * 1000ULL;
+	unsigned		 i, n;
+	int			 fd;
+
+	for (i = 0; i < w->nlisten; i++)
+		for (n = 0; n < 64 && pool_probe(&w->pool); n++) {
+			len = sizeof(ss);
+			fd = accept4(w->listen_fds[i], (struct sockaddr *)&ss,
+			    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd == -1) {
+				if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM)
+					worker_accept_error(w, errno);
+				break;
+			}
+			if (!worker_add(w, fd, &ss, len))
+				break;
+			if (w->conns == NULL ||
+			    pool_now_us() - w->conns->arrived_us < limit)
+				break;	/* kept: it is fresh */
+			/* answered 503 by request_head: no slot */
+			pool_unfresh(&w->pool, &w->conns->fresh);
+		}
 }
 
 static bool
@@ -396,6 +473,7 @@ worker_loop(struct worker *w)
 	uint64_t			 drain, now;
 	unsigned			 j;
 	int				 ep, n, i, timeout, open, flush = -1;
+	int				 expire;
 	bool				 listening = false, all;
 
 	if ((di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
@@ -436,6 +514,17 @@ worker_loop(struct worker *w)
 		    now >= w->accept_pause_until;
 		if (!open && now < w->accept_pause_until)
 			timeout = (int)(w->accept_pause_until - now);
+		else if (!open && w->cfg->max_wait != 0) {
+			if (now >= w->next_probe) {
+				worker_probe(w);
+				w->next_probe = now + (w->cfg->max_wait /
+				    PROBE_DIV > PROBE_MIN_MS ? w->cfg->max_wait /
+				    PROBE_DIV : PROBE_MIN_MS);
+			}
+			if (timeout == -1 || w->next_probe - now <
+			    (uint64_t)timeout)
+				timeout = (int)(w->next_probe - now);
+		}
 		if (open != listening) {
 			for (j = 0; j < w->nlisten; j++)
 				if (worker_epoll_set(ep, open ? EPOLL_CTL_ADD :
@@ -456,6 +545,17 @@ wait:
 			timeout = (int)mt;
 		if (flush != -1 && (timeout == -1 || flush < timeout))
 			timeout = flush;	/* wake threads then */
+		if (w->cfg->max_wait != 0) {
+			/* waited too long: answered 503 on the next round */
+			for (it = pool_expire(&w->pool, &expire); it != NULL;
+			    it = next) {
+				next = it->next;
+				request_expire(it);
+				expire = 0;
+			}
+			if (expire != -1 && (timeout == -1 || expire < timeout))
+				timeout = expire;
+		}
 		if (!pool_sleep(&w->pool))
 			timeout = 0;	/* answers are ready */
 		if ((n = epoll_wait(ep, evs, 16, timeout)) == -1) {
