@@ -19,6 +19,7 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$BENCH_DIR/.." && pwd)
+. "$TOP/tests/start.sh"		# poolserve_start, free_port
 POOLSERVE=${POOLSERVE:-$TOP/poolserve}
 DURATION=${BENCH_DURATION:-5}
 REPEATS=${BENCH_REPEATS:-3}
@@ -173,22 +174,11 @@ start_poolserve() {
 		[ "$(id -u)" -eq 0 ] && "$POOLSERVE" --help 2>&1 |
 		    grep -q -- --allow-root && ROOT_OPT=--allow-root
 	fi
-	"$POOLSERVE" --http 127.0.0.1:0 --disable-logging $ROOT_OPT "$@" \
-	    >/dev/null 2>"$log" &
-	SRV_PID=$!
+	poolserve_start "$log" /dev/null "$POOLSERVE" --http 127.0.0.1:0 \
+	    --disable-logging $ROOT_OPT "$@" || true
+	SRV_PID=$POOLSERVE_PID
 	SERVERS+=("$SRV_PID")
-	SRV_PORT=
-	# Port 0: the kernel's choice, read from the "listening on" line.
-	for i in $(seq 1 100); do
-		if [ "$(grep -c ' ready: ' "$log")" -ge "$procs" ]; then
-			SRV_PORT=$(sed -n \
-			    's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
-			    "$log" | head -n 1)
-			break
-		fi
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	SRV_PORT=$POOLSERVE_PORT
 	[ -n "$SRV_PORT" ] || { SRV_PORT=0; cat "$log" >&2; }
 	wait_ready "poolserve $*" "$SRV_PID" "$SRV_PORT" "$procs" "$log"
 }

@@ -5,7 +5,7 @@
 # the stats answer while every worker thread is blocked.
 . "$(dirname "$0")/lib.sh"
 
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --threads 2 --listen 8 --stats "127.0.0.1:$SPORT"
 stats() {
 	curl -s --max-time 5 "http://127.0.0.1:$SPORT$1"
