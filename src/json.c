@@ -503,6 +503,18 @@ json_parse(struct json *j, const char *buf, size_t len)
 	return json_document(j);
 }
 
+/* The first member named key of object node obj (a tree's), or -1. */
+int
+json_member(const struct json *j, int obj, const char *key)
+{
+	int	 n;
+
+	for (n = j->nodes[obj].child; n != -1; n = j->nodes[n].next)
+		if (j->nodes[n].key != NULL && strcmp(j->nodes[n].key, key) == 0)
+			return n;
+	return -1;
+}
+
 void
 json_free(struct json *j)
 {

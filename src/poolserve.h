@@ -239,6 +239,7 @@ struct json {
 int		 json_valid(const char *, size_t);
 int		 json_parse(struct json *, const char *, size_t);
 void		 json_free(struct json *);
+int		 json_member(const struct json *, int, const char *);
 int		 json_hexval(int);
 size_t		 json_utf8_put(char *, unsigned);
 size_t		 json_utf8_get(const unsigned char *, size_t, unsigned *);

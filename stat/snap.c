@@ -100,10 +100,7 @@ snap_member(struct json *j, int obj, const char *where, const char *key,
 {
 	int	 n;
 
-	for (n = j->nodes[obj].child; n != -1; n = j->nodes[n].next)
-		if (strcmp(j->nodes[n].key, key) == 0)
-			break;
-	if (n == -1)
+	if ((n = json_member(j, obj, key)) == -1)
 		return snap_fail(j, "\"%s%s\" is missing", where, key);
 	if (j->nodes[n].type != type)
 		return snap_fail(j, "\"%s%s\" is not %s", where, key,

@@ -2,8 +2,8 @@
  * Unit tests for http.c: http_check() refuses what RFC 9110/9112 refuse
  * and libmicrohttpd 0.9.75 lets through, with the status and the reason
  * logged, and lets the rest through (an absolute-form target routed on
- * its path).  The two libmicrohttpd calls it makes are answered here
- * from a table, and the request line is laid out as libmicrohttpd keeps
+ * its path).  The two libmicrohttpd calls it makes are answered from a
+ * table (mhd_head.h), and the request line is laid out as libmicrohttpd keeps
  * it: method, target and version in one buffer, NUL-separated.
  */
 #include "config.h"
@@ -16,43 +16,7 @@
 
 #include "poolserve.h"
 #include "unit.h"
-
-#define FIELDS_MAX	8
-
-static const char	*fields[FIELDS_MAX][2];
-static unsigned		 nfields;
-static size_t		 header_size;
-
-/* libmicrohttpd's, as http_check() asks: the size of the head. */
-const union MHD_ConnectionInfo *
-MHD_get_connection_info(struct MHD_Connection *c,
-    enum MHD_ConnectionInfoType type, ...)
-{
-	static union MHD_ConnectionInfo	 ci;
-
-	(void)c;
-	if (type != MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)
-		return NULL;
-	ci.header_size = header_size;
-	return &ci;
-}
-
-/* libmicrohttpd's: the header fields, in order, until one says stop. */
-int
-MHD_get_connection_values(struct MHD_Connection *c, enum MHD_ValueKind kind,
-    MHD_KeyValueIterator it, void *cls)
-{
-	unsigned	 i;
-
-	(void)c;
-	if (kind != MHD_HEADER_KIND)
-		return 0;
-	for (i = 0; i < nfields; i++)
-		if (it(cls, MHD_HEADER_KIND, fields[i][0], fields[i][1]) !=
-		    MHD_YES)
-			return (int)i + 1;
-	return (int)nfields;
-}
+#include "mhd_head.h"
 
 static char	 why[256];
 static char	 routed[512];
@@ -73,15 +37,17 @@ check(const char *method, const char *target, const char *version,
 	va_list			 ap;
 	unsigned		 status;
 
-	nfields = 0;
-	header_size = m + t + strlen(version) + 6;	/* the empty line too */
+	mhd_head_nfields = 0;
+	mhd_head_size = m + t + strlen(version) + 6;	/* the empty line too */
 	va_start(ap, max);
 	while ((k = va_arg(ap, const char *)) != NULL &&
-	    nfields < FIELDS_MAX) {
-		fields[nfields][0] = k;
-		fields[nfields][1] = va_arg(ap, const char *);
-		header_size += strlen(k) + 2 + strlen(fields[nfields][1]) + 2;
-		nfields++;
+	    mhd_head_nfields < MHD_HEAD_FIELDS) {
+		mhd_head_fields[mhd_head_nfields].key = k;
+		mhd_head_fields[mhd_head_nfields].value = va_arg(ap,
+		    const char *);
+		mhd_head_size += strlen(k) + 2 +
+		    strlen(mhd_head_fields[mhd_head_nfields].value) + 2;
+		mhd_head_nfields++;
 	}
 	va_end(ap);
 	memset(line, 0, sizeof(line));

@@ -242,18 +242,6 @@ test_depth(void)
 	free(s);
 }
 
-/* The member key of object node obj, or -1. */
-static int
-member(const struct json *j, int obj, const char *key)
-{
-	int	 n;
-
-	for (n = j->nodes[obj].child; n != -1; n = j->nodes[n].next)
-		if (strcmp(j->nodes[n].key, key) == 0)
-			return n;
-	return -1;
-}
-
 /* json_parse's error for s, or "" when it parsed. */
 static const char *
 parse_err(const char *s)
@@ -281,7 +269,7 @@ test_tree(void)
 	if (!CHECK_EQ_INT(json_parse(&j, doc, strlen(doc)), 0))
 		return;
 	CHECK_EQ_INT(j.nodes[0].type, J_OBJECT);
-	CHECK((a = member(&j, 0, "a")) != -1 && j.nodes[a].type == J_ARRAY);
+	CHECK((a = json_member(&j, 0, "a")) != -1 && j.nodes[a].type == J_ARRAY);
 	n = j.nodes[a].child;
 	CHECK(n != -1 && j.nodes[n].type == J_NUMBER && j.nodes[n].v.num == 1);
 	n = j.nodes[n].next;
@@ -298,10 +286,10 @@ test_tree(void)
 	CHECK_EQ_INT(j.nodes[n].type, J_NULL);
 	CHECK_EQ_INT(j.nodes[n].next, -1);
 	CHECK(j.nodes[n].key == NULL);
-	if (CHECK((str = member(&j, 0, "s")) != -1))
+	if (CHECK((str = json_member(&j, 0, "s")) != -1))
 		CHECK_EQ_STR(j.nodes[str].v.str,
 		    "x\xc3\xa9\xf0\x9f\x98\x80\n?");	/* U+0000 is '?' */
-	CHECK((o = member(&j, 0, "o")) != -1 && j.nodes[o].child == -1);
+	CHECK((o = json_member(&j, 0, "o")) != -1 && j.nodes[o].child == -1);
 	CHECK_EQ_INT(j.n, 11);
 	json_free(&j);
 

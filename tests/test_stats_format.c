@@ -54,22 +54,10 @@ fill(void)
 	w->respawns = 4;
 }
 
-/* The member key of object node obj, or -1. */
-static int
-member(const struct json *j, int obj, const char *key)
-{
-	int	 n;
-
-	for (n = j->nodes[obj].child; n != -1; n = j->nodes[n].next)
-		if (strcmp(j->nodes[n].key, key) == 0)
-			return n;
-	return -1;
-}
-
 static long long
 num(const struct json *j, int obj, const char *key)
 {
-	int	 n = member(j, obj, key);
+	int	 n = json_member(j, obj, key);
 
 	return n == -1 || j->nodes[n].type != J_NUMBER ? -1 :
 	    j->nodes[n].v.num;
@@ -78,7 +66,7 @@ num(const struct json *j, int obj, const char *key)
 static const char *
 str(const struct json *j, int obj, const char *key)
 {
-	int	 n = member(j, obj, key);
+	int	 n = json_member(j, obj, key);
 
 	return n == -1 || j->nodes[n].type != J_STRING ? NULL :
 	    j->nodes[n].v.str;
@@ -119,13 +107,13 @@ test_json(void)
 	CHECK_EQ_INT(num(&j, 0, "in_progress"), 1);	/* summed */
 	CHECK_EQ_INT(num(&j, 0, "waiting"), 4);
 	CHECK(num(&j, 0, "uptime") >= 0 && num(&j, 0, "uptime") < 60);
-	sock = nth(&j, member(&j, 0, "sockets"), 0);
+	sock = nth(&j, json_member(&j, 0, "sockets"), 0);
 	CHECK_EQ_STR(str(&j, sock, "name"), "127.0.0.1:8080");
 	CHECK_EQ_INT(num(&j, sock, "listen_queue"), 5);
 	CHECK_EQ_INT(num(&j, sock, "listen_queue_max"), 128);
 	CHECK_EQ_INT(num(&j, sock, "full_count"), 3);
 
-	ws = member(&j, 0, "workers");
+	ws = json_member(&j, 0, "workers");
 	w1 = nth(&j, ws, 0);
 	w2 = nth(&j, ws, 1);
 	CHECK_EQ_INT(nth(&j, ws, 2), -1);
@@ -141,7 +129,7 @@ test_json(void)
 	CHECK_EQ_INT(num(&j, w2, "rss"), 0);
 	CHECK_EQ_INT(num(&j, w2, "respawn_count"), 4);
 
-	cores = member(&j, w1, "cores");
+	cores = json_member(&j, w1, "cores");
 	c0 = nth(&j, cores, 0);
 	c1 = nth(&j, cores, 1);
 	CHECK_EQ_STR(str(&j, c0, "name"), "w1c0");
@@ -151,7 +139,7 @@ test_json(void)
 	CHECK_EQ_STR(str(&j, c1, "name"), "w1c1");
 	CHECK_EQ_STR(str(&j, c1, "method"), "POST");
 	CHECK_EQ_STR(str(&j, c1, "uri"), "/echo?q=\"x\"\\\n\x1b");
-	CHECK(j.nodes[member(&j, c1, "in_request")].v.num == 1);
+	CHECK(j.nodes[json_member(&j, c1, "in_request")].v.num == 1);
 	/* the text itself is printable ASCII: ESC went out as \u001b */
 	CHECK(strstr(b.data, "\\u001b") != NULL);
 	CHECK(strchr(b.data, 0x1b) == NULL);
