@@ -2,8 +2,8 @@
  * Unit tests for app_lab.c: the lab's routes through its handle function
  * (app_lab.handle), as a pool thread calls it, without a server.  The
  * functions of <poolserve/poolserve.h> it answers through are provided
- * here over one request; the answer (status, Allow, Content-Type, body)
- * and the log lines are kept and checked.  Sleeps and CPU bursts are of
+ * over one request (reply_fake.h); the answer (status, Allow,
+ * Content-Type, body) and the log lines are kept and checked.  Sleeps and CPU bursts are of
  * 0 s and 0 ms, so nothing waits.
  */
 #include "config.h"
@@ -15,140 +15,7 @@
 
 #include "poolserve.h"
 #include "unit.h"
-
-static struct {
-	const char	*method;
-	const char	*path;
-	const char	*args[8][2];
-	const char	*body;
-	unsigned	 status;
-	char		 out[512];
-	char		 allow[64];
-	char		 type[64];
-	char		 log[1024];
-} lr;
-
-const char *
-poolserve_method(const struct poolserve_request *r)
-{
-	(void)r;
-	return lr.method;
-}
-
-const char *
-poolserve_path(const struct poolserve_request *r)
-{
-	(void)r;
-	return lr.path;
-}
-
-const char *
-poolserve_arg(const struct poolserve_request *r, const char *key)
-{
-	unsigned	 i;
-
-	(void)r;
-	for (i = 0; i < 8 && lr.args[i][0] != NULL; i++)
-		if (strcmp(lr.args[i][0], key) == 0)
-			return lr.args[i][1];
-	return NULL;
-}
-
-const void *
-poolserve_body(const struct poolserve_request *r, size_t *len)
-{
-	(void)r;
-	*len = lr.body != NULL ? strlen(lr.body) : 0;
-	return lr.body != NULL ? lr.body : "";
-}
-
-const char *
-poolserve_thread_name(const struct poolserve_request *r)
-{
-	(void)r;
-	return "w1c1";
-}
-
-void *
-poolserve_thread_data(const struct poolserve_request *r)
-{
-	(void)r;
-	return (void *)(uintptr_t)1;	/* as lab_thread_init() set it */
-}
-
-int
-poolserve_add_header(struct poolserve_request *r, const char *name,
-    const char *value)
-{
-	(void)r;
-	if (strcmp(name, "Allow") == 0)
-		snprintf(lr.allow, sizeof(lr.allow), "%s", value);
-	else if (strcmp(name, "Content-Type") == 0)
-		snprintf(lr.type, sizeof(lr.type), "%s", value);
-	else
-		return -1;
-	return 0;
-}
-
-int
-poolserve_body_static(struct poolserve_request *r, const void *data,
-    size_t len)
-{
-	(void)r;
-	snprintf(lr.out, sizeof(lr.out), "%.*s", (int)len,
-	    (const char *)data);
-	return 0;
-}
-
-int
-poolserve_respond(struct poolserve_request *r, unsigned status,
-    const char *type, const void *body, size_t len)
-{
-	lr.status = status;
-	snprintf(lr.type, sizeof(lr.type), "%s", type);
-	return poolserve_body_static(r, body, len);
-}
-
-int
-poolserve_respondf(struct poolserve_request *r, unsigned status,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	(void)r;
-	lr.status = status;
-	va_start(ap, fmt);
-	vsnprintf(lr.out, sizeof(lr.out), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
-/* log.c's: the lines the seed route logs, kept one after another. */
-void
-log_app(const char *fmt, ...)
-{
-	size_t	 n = strlen(lr.log);
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(lr.log + n, sizeof(lr.log) - n, fmt, ap);
-	va_end(ap);
-	n = strlen(lr.log);
-	snprintf(lr.log + n, sizeof(lr.log) - n, "\n");
-}
-
-size_t
-log_timestamp(char *buf, size_t len)
-{
-	return (size_t)snprintf(buf, len, "2026-11-30 12:00:00");
-}
-
-/* stats.c's, over the table made here. */
-struct stats_thread *
-stats_thread(struct stats *st, unsigned worker, unsigned core)
-{
-	return &st->thread_tables[(worker - 1) * st->threads + core];
-}
+#include "reply_fake.h"
 
 static struct app		 lab;
 static struct config		 cfg;
@@ -161,22 +28,26 @@ static unsigned
 run(const char *method, const char *path, const char *body, ...)
 {
 	const char	*k;
-	unsigned	 n = 0;
 	va_list		 ap;
 
-	memset(&lr, 0, sizeof(lr));
+	reply_fake_done();
 	lr.method = method;
 	lr.path = path;
 	lr.body = body;
-	lr.status = 200;		/* poolserve's default */
+	lr.body_len = body != NULL ? strlen(body) : 0;
+	lr.thread = "w1c1";
+	lr.thread_data = (void *)(uintptr_t)1;	/* as lab_thread_init() */
+	lr.status = 200;			/* poolserve's default */
 	va_start(ap, body);
-	while ((k = va_arg(ap, const char *)) != NULL && n < 7) {
-		lr.args[n][0] = k;
-		lr.args[n++][1] = va_arg(ap, const char *);
+	while ((k = va_arg(ap, const char *)) != NULL &&
+	    lr.nargs < REPLY_FAKE_ARGS) {
+		lr.args[lr.nargs].key = k;
+		lr.args[lr.nargs++].value = va_arg(ap, const char *);
 	}
 	va_end(ap);
 	if (app_lab.handle(&lab, NULL) == -1)
 		return 500;
+	CHECK_EQ_INT(lr.other_headers, 0);
 	return lr.status;
 }
 
@@ -300,5 +171,6 @@ main(void)
 	test_methods();
 	test_echo();
 	app_lab.fini(&lab);
+	reply_fake_done();
 	return unit_done();
 }
