@@ -132,12 +132,14 @@ free_port() {
 	echo "$p"
 }
 
-# http_body PORT PATH: the body of GET PATH (Connection: close), or "".
+# http_body PORT PATH: the body of GET PATH (Connection: close), or "",
+# read with the tests' raw client (tests/httpc.py).
 http_body() {
-	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-	    printf "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" \
-	    "$2" >&3 && cat <&3' http "$1" "$2" 2>/dev/null |
-	    awk 'body { print } /^\r?$/ { body = 1 }'
+	PYTHONPATH="$TOP/tests" timeout 5 python3 -c 'import sys, httpc
+r = httpc.exchange(int(sys.argv[1]), httpc.request(sys.argv[2],
+    headers=[("Connection", "close")]), timeout=5)
+sys.stdout.buffer.write(r.body if r is not None and r.body else b"")' \
+	    "$1" "$2" 2>/dev/null
 }
 
 # wait_ready NAME PID PORT WORKERS LOG: until PID has WORKERS children and
