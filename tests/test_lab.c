@@ -3,8 +3,8 @@
  * (app_lab.handle), as a pool thread calls it, without a server.  The
  * functions of <poolserve/poolserve.h> it answers through are provided
  * over one request (reply_fake.h); the answer (status, Allow,
- * Content-Type, body) and the log lines are kept and checked.  Sleeps and CPU bursts are of
- * 0 s and 0 ms, so nothing waits.
+ * Content-Type, body) and the log lines are kept and checked.  Sleeps
+ * and CPU bursts are of 0 s and 0 ms, so nothing waits.
  */
 #include "config.h"
 
