@@ -91,14 +91,14 @@ MUTANTS = {
                        sub("s->bytes += strlen(key) + (value != NULL ? "
                            "strlen(value) : 0);", "s->bytes += strlen(key);")),
     # the stats server's handler
-    "stats_any_method": ("src/stats.c", "stats_http",
+    "stats_any_method": ("src/stats_http.c", "stats_http",
                          sub('if (strcmp(method, "GET") != 0 && '
                              'strcmp(method, "HEAD") != 0) {', "if (0) {")),
-    "stats_upload_kept": ("src/stats.c", "stats_http",
+    "stats_upload_kept": ("src/stats_http.c", "stats_http",
                           sub("\tif (*upload_data_size != 0) {\n"
                               "\t\t*upload_data_size = 0;",
                               "\tif (*upload_data_size != 0) {")),
-    "stats_json_raw_esc": ("src/stats.c", "stats_http",
+    "stats_json_raw_esc": ("src/buf.c", "stats_http",
                            sub("buf_json_string(struct buf *b, const char *s)"
                                "\n{\n\tunsigned char\t c;\n",
                                "buf_json_string(struct buf *b, const char *s)"
