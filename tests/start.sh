@@ -11,7 +11,7 @@
 # Returns 0, or 1 when poolserve exited or was not ready within 10 s
 # (POOLSERVE_PORT is then empty).
 poolserve_start() {
-	local log=$1 out=$2 procs=1 prev= i
+	local log=$1 out=$2 procs=1 prev='' i
 	shift 2
 	for i in "$@"; do
 		[ "$prev" = --processes ] && procs=$i
