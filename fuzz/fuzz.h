@@ -50,6 +50,41 @@ fuzz_printable(const char *s, size_t n)
 }
 
 /*
+ * The harnesses' own model of UTF-8 (RFC 3629), written apart from the
+ * code under test: the length of the well-formed sequence of two bytes or
+ * more at p[0..n), 0 when there is none (ASCII, a stray or overlong
+ * byte, a surrogate, past U+10FFFF, cut short).
+ */
+static inline size_t
+fuzz_utf8_len(const uint8_t *p, size_t n)
+{
+	size_t		 need, i;
+	uint32_t	 cp;
+
+	if (n == 0)
+		return 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 2, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 3, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < need + 1)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
+/*
  * An argv from NUL-separated arguments: argv[0] is name, at most max
  * arguments follow; each is a heap copy (getopt may permute argv).
  * fuzz_argv_free() releases it.

@@ -46,36 +46,6 @@ run_terminal_safe(const char *s, size_t n, bool tabs)
 		    (tabs && s[i] == '\t'));
 }
 
-/* Length of the well-formed UTF-8 sequence at p[0..n), 0 if none. */
-static size_t
-run_utf8_len(const unsigned char *p, size_t n)
-{
-	size_t		 need, i;
-	uint32_t	 cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 1, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		need = 2, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		need = 3, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < need + 1)
-		return 0;
-	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need + 1;
-}
-
 /* True when s is well-formed UTF-8. */
 static bool
 run_utf8(const char *s)
@@ -84,7 +54,7 @@ run_utf8(const char *s)
 	size_t			 n = strlen(s), k;
 
 	for (; n > 0; p += k, n -= k)
-		if ((k = run_utf8_len(p, n)) == 0)
+		if ((k = p[0] < 0x80 ? 1 : fuzz_utf8_len(p, n)) == 0)
 			return false;
 	return true;
 }
