@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int	LLVMFuzzerInitialize(int *, char ***);
+/* optional: a harness that needs no set-up does not define it */
+int	LLVMFuzzerInitialize(int *, char ***) __attribute__((weak));
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_ASSERT(e)	((e) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #e))

@@ -18,14 +18,6 @@
 
 #define JSON_DEPTH_MAX	128	/* as src/json.c */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Deepest nesting of a valid text (brackets outside strings). */
 static unsigned
 json_depth(const uint8_t *p, size_t n)

@@ -32,14 +32,6 @@
 #include "fuzz.h"
 #include "../tests/mhd_head.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static bool
 rc_tchar(unsigned char c)
 {

@@ -24,14 +24,6 @@
 
 #include "stat_fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /*
  * fetch_exchange() over a socket pair holding the response and then EOF;
  * 0 or -1 as it returns, 2 when the bytes do not fit in the socket.

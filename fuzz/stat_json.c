@@ -15,14 +15,6 @@
 
 #include "stat_fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* A previous sample, so that the rate columns are computed too. */
 static const char	 prev_doc[] =
     "{\"version\":\"0.1.0\",\"start_time\":1,\"uptime\":100000,"

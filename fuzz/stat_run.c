@@ -26,14 +26,6 @@
 
 #include "stat_fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Every byte printable ASCII, or one of the layout's own tab and LF. */
 static void
 run_terminal_safe(const char *s, size_t n, bool tabs)

@@ -13,14 +13,6 @@
 #include "poolserve.h"
 #include "stat_fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* What poolserve-stat makes of a published string: bytes as U+0000-00FF. */
 static void
 expect_text(char *dst, size_t len, const char *src)
