@@ -19,6 +19,7 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$BENCH_DIR/.." && pwd)
+. "$TOP/tests/start.sh"		# poolserve_start, free_port
 POOLSERVE=${POOLSERVE:-$TOP/poolserve}
 DURATION=${BENCH_DURATION:-5}
 REPEATS=${BENCH_REPEATS:-3}
@@ -131,12 +132,14 @@ free_port() {
 	echo "$p"
 }
 
-# http_body PORT PATH: the body of GET PATH (Connection: close), or "".
+# http_body PORT PATH: the body of GET PATH (Connection: close), or "",
+# read with the tests' raw client (tests/httpc.py).
 http_body() {
-	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-	    printf "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" \
-	    "$2" >&3 && cat <&3' http "$1" "$2" 2>/dev/null |
-	    awk 'body { print } /^\r?$/ { body = 1 }'
+	PYTHONPATH="$TOP/tests" timeout 5 python3 -c 'import sys, httpc
+r = httpc.exchange(int(sys.argv[1]), httpc.request(sys.argv[2],
+    headers=[("Connection", "close")]), timeout=5)
+sys.stdout.buffer.write(r.body if r is not None and r.body else b"")' \
+	    "$1" "$2" 2>/dev/null
 }
 
 # wait_ready NAME PID PORT WORKERS LOG: until PID has WORKERS children and
@@ -173,22 +176,11 @@ start_poolserve() {
 		[ "$(id -u)" -eq 0 ] && "$POOLSERVE" --help 2>&1 |
 		    grep -q -- --allow-root && ROOT_OPT=--allow-root
 	fi
-	"$POOLSERVE" --http 127.0.0.1:0 --disable-logging $ROOT_OPT "$@" \
-	    >/dev/null 2>"$log" &
-	SRV_PID=$!
+	poolserve_start "$log" /dev/null "$POOLSERVE" --http 127.0.0.1:0 \
+	    --disable-logging $ROOT_OPT "$@" || true
+	SRV_PID=$POOLSERVE_PID
 	SERVERS+=("$SRV_PID")
-	SRV_PORT=
-	# Port 0: the kernel's choice, read from the "listening on" line.
-	for i in $(seq 1 100); do
-		if [ "$(grep -c ' ready: ' "$log")" -ge "$procs" ]; then
-			SRV_PORT=$(sed -n \
-			    's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
-			    "$log" | head -n 1)
-			break
-		fi
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	SRV_PORT=$POOLSERVE_PORT
 	[ -n "$SRV_PORT" ] || { SRV_PORT=0; cat "$log" >&2; }
 	wait_ready "poolserve $*" "$SRV_PID" "$SRV_PORT" "$procs" "$log"
 }

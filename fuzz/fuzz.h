@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int	LLVMFuzzerInitialize(int *, char ***);
+/* optional: a harness that needs no set-up does not define it */
+int	LLVMFuzzerInitialize(int *, char ***) __attribute__((weak));
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_ASSERT(e)	((e) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #e))
@@ -47,6 +48,41 @@ fuzz_printable(const char *s, size_t n)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
 			return 0;
 	return 1;
+}
+
+/*
+ * The harnesses' own model of UTF-8 (RFC 3629), written apart from the
+ * code under test: the length of the well-formed sequence of two bytes or
+ * more at p[0..n), 0 when there is none (ASCII, a stray or overlong
+ * byte, a surrogate, past U+10FFFF, cut short).
+ */
+static inline size_t
+fuzz_utf8_len(const uint8_t *p, size_t n)
+{
+	size_t		 need, i;
+	uint32_t	 cp;
+
+	if (n == 0)
+		return 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 1, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 2, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 3, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < need + 1)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
 }
 
 /*

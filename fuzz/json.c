@@ -18,14 +18,6 @@
 
 #define JSON_DEPTH_MAX	128	/* as src/json.c */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Deepest nesting of a valid text (brackets outside strings). */
 static unsigned
 json_depth(const uint8_t *p, size_t n)
@@ -49,34 +41,6 @@ json_depth(const uint8_t *p, size_t n)
 			d--;
 	}
 	return max;
-}
-
-/* Length of the well-formed UTF-8 sequence at p[0..n), 0 if none. */
-static size_t
-json_utf8_len(const uint8_t *p, size_t n)
-{
-	size_t		 need, i;
-	uint32_t	 cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 1, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		need = 2, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		need = 3, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < need + 1)
-		return 0;
-	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need + 1;
 }
 
 /*
@@ -104,7 +68,7 @@ json_bytes(const uint8_t *p, size_t n)
 		else if (p[i] == '"')
 			in = 0;
 		else if (p[i] >= 0x80) {
-			FUZZ_ASSERT((k = json_utf8_len(p + i, n - i)) != 0);
+			FUZZ_ASSERT((k = fuzz_utf8_len(p + i, n - i)) != 0);
 			i += k - 1;
 		}
 	}
@@ -161,7 +125,7 @@ json_encode(const uint8_t *data, size_t size, int spoil, size_t *outlen)
 	for (i = 0; i < size; i += k) {
 		if (data[i] < 0x80)
 			k = 1, cp = data[i];
-		else if ((k = json_utf8_len(data + i, size - i)) != 0) {
+		else if ((k = fuzz_utf8_len(data + i, size - i)) != 0) {
 			cp = data[i] & (k == 2 ? 0x1f : k == 3 ? 0x0f : 0x07);
 			for (size_t m = 1; m < k; m++)
 				cp = cp << 6 | (data[i + m] & 0x3f);

@@ -10,7 +10,7 @@
  * app_lab.c is included so that nanosleep() and the CPU clock are
  * replaced: /sleep/86400 returns at once and /cpu/60000 spins one round.
  * The public functions the lab calls (<poolserve/poolserve.h>) are
- * provided here over one static request.
+ * provided over one static request by tests/reply_fake.h.
  */
 #include "config.h"
 
@@ -24,6 +24,7 @@
 
 #include "poolserve.h"
 #include "fuzz.h"
+#include "../tests/reply_fake.h"
 
 static unsigned long long	 lab_slept_ns;
 
@@ -57,168 +58,6 @@ lab_fake_clock_gettime(clockid_t id, struct timespec *ts)
 #undef nanosleep
 #undef clock_gettime
 
-#define LAB_ARGS_MAX	16
-
-struct lab_arg {
-	char	*key;
-	char	*value;		/* NULL: "key" without '=' */
-};
-
-/*
- * The request and its answer as the fake interface below keeps them (the
- * harness is single-threaded): the public functions the lab calls.
- */
-static struct {
-	const char	*method;
-	const char	*path;
-	struct lab_arg	 args[LAB_ARGS_MAX];
-	unsigned	 nargs;
-	const char	*body;
-	size_t		 body_len;
-	unsigned	 status;
-	char		*out;		/* the answer's body, malloc'd */
-	size_t		 out_len;
-	char		 allow[64];
-	char		 type[64];
-} lr;
-
-const char *
-poolserve_method(const struct poolserve_request *r)
-{
-	(void)r;
-	return lr.method;
-}
-
-const char *
-poolserve_path(const struct poolserve_request *r)
-{
-	(void)r;
-	return lr.path;
-}
-
-const char *
-poolserve_arg(const struct poolserve_request *r, const char *key)
-{
-	unsigned	 i;
-
-	(void)r;
-	for (i = 0; i < lr.nargs; i++)
-		if (strcmp(lr.args[i].key, key) == 0)
-			return lr.args[i].value;
-	return NULL;
-}
-
-const void *
-poolserve_body(const struct poolserve_request *r, size_t *len)
-{
-	(void)r;
-	*len = lr.body_len;
-	return lr.body;
-}
-
-const char *
-poolserve_thread_name(const struct poolserve_request *r)
-{
-	(void)r;
-	return "w1c0";
-}
-
-void *
-poolserve_thread_data(const struct poolserve_request *r)
-{
-	(void)r;
-	return NULL;
-}
-
-int
-poolserve_add_header(struct poolserve_request *r, const char *name,
-    const char *value)
-{
-	(void)r;
-	if (strcmp(name, "Allow") == 0)
-		snprintf(lr.allow, sizeof(lr.allow), "%s", value);
-	else if (strcmp(name, "Content-Type") == 0)
-		snprintf(lr.type, sizeof(lr.type), "%s", value);
-	else
-		FUZZ_ASSERT(!"the lab sets no other header");
-	return 0;
-}
-
-static int
-lab_fake_body(const void *data, size_t len)
-{
-	free(lr.out);
-	if ((lr.out = malloc(len + 1)) == NULL)
-		abort();
-	memcpy(lr.out, data, len);
-	lr.out[len] = '\0';
-	lr.out_len = len;
-	return 0;
-}
-
-int
-poolserve_body_static(struct poolserve_request *r, const void *data,
-    size_t len)
-{
-	(void)r;
-	return lab_fake_body(data, len);
-}
-
-int
-poolserve_respond(struct poolserve_request *r, unsigned status,
-    const char *type, const void *body, size_t len)
-{
-	(void)r;
-	lr.status = status;
-	snprintf(lr.type, sizeof(lr.type), "%s", type);
-	return lab_fake_body(body, len);
-}
-
-int
-poolserve_respondf(struct poolserve_request *r, unsigned status,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 n;
-
-	(void)r;
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	lr.status = status;
-	lab_fake_body(s, (size_t)n);
-	free(s);
-	return 0;
-}
-
-/* log.c's, without the write: the format still runs. */
-void
-log_app(const char *fmt, ...)
-{
-	char	 buf[8192];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
-
-size_t
-log_timestamp(char *buf, size_t len)
-{
-	return (size_t)snprintf(buf, len, "2026-11-23T12:00:00.000000");
-}
-
-/* stats.c's, over a table made here (the lab harness links no stats.c). */
-struct stats_thread *
-stats_thread(struct stats *st, unsigned worker, unsigned core)
-{
-	return &st->thread_tables[(worker - 1) * st->threads + core];
-}
-
 /* %XX decoding in place, as libmicrohttpd's MHD_http_unescape(). */
 static void
 lab_unescape(char *s)
@@ -246,7 +85,7 @@ lab_parse_query(char *q)
 {
 	char	*amp, *eq;
 
-	while (q != NULL && lr.nargs < LAB_ARGS_MAX) {
+	while (q != NULL && lr.nargs < REPLY_FAKE_ARGS) {
 		if ((amp = strchr(q, '&')) != NULL)
 			*amp++ = '\0';
 		if (*q != '\0') {
@@ -261,14 +100,6 @@ lab_parse_query(char *q)
 		}
 		q = amp;
 	}
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
 }
 
 int
@@ -334,6 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lr.status = 200;
 	FUZZ_ASSERT(app_lab.handle(&a, NULL) == 0);
 	app_lab.fini(&a);
+	FUZZ_ASSERT(lr.other_headers == 0);	/* only Allow, Content-Type */
 
 	options = strcmp(lr.method, "OPTIONS") == 0;
 	FUZZ_ASSERT(lr.status == 200 || lr.status == 400 ||
@@ -383,7 +215,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ids == NULL && ss == NULL)
 			FUZZ_ASSERT(strcmp(lr.out, "Hello, world!") == 0);
 	}
-	free(lr.out);
+	reply_fake_done();
 	free(path);
 	free(line);
 	return 0;

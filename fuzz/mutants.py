@@ -56,7 +56,7 @@ MUTANTS = {
                         "\t/* A method is a token;")),
     # json_valid(): a validator that refuses every \u escape
     "json_u": ("src/json.c", "json",
-               sub("\t\tcase 'u':\n", "\t\tcase 'u':\n\t\t\treturn -1;\n")),
+               sub("\tcase 'u':\n", "\tcase 'u':\n\t\treturn -1;\n")),
     # the lab
     "lab_echo_any": ("src/app_lab.c", "lab",
                      sub("if (json_valid(body, len) == -1)", "if (0)")),
@@ -91,14 +91,14 @@ MUTANTS = {
                        sub("s->bytes += strlen(key) + (value != NULL ? "
                            "strlen(value) : 0);", "s->bytes += strlen(key);")),
     # the stats server's handler
-    "stats_any_method": ("src/stats.c", "stats_http",
+    "stats_any_method": ("src/stats_http.c", "stats_http",
                          sub('if (strcmp(method, "GET") != 0 && '
                              'strcmp(method, "HEAD") != 0) {', "if (0) {")),
-    "stats_upload_kept": ("src/stats.c", "stats_http",
+    "stats_upload_kept": ("src/stats_http.c", "stats_http",
                           sub("\tif (*upload_data_size != 0) {\n"
                               "\t\t*upload_data_size = 0;",
                               "\tif (*upload_data_size != 0) {")),
-    "stats_json_raw_esc": ("src/stats.c", "stats_http",
+    "stats_json_raw_esc": ("src/buf.c", "stats_http",
                            sub("buf_json_string(struct buf *b, const char *s)"
                                "\n{\n\tunsigned char\t c;\n",
                                "buf_json_string(struct buf *b, const char *s)"
@@ -106,11 +106,10 @@ MUTANTS = {
                                "\tif (strchr(s, 0x1b) != NULL) {\n"
                                "\t\tbuf_printf(b, \"\\\"%s\\\"\", s);\n"
                                "\t\treturn;\n\t}\n")),
-    # poolserve-stat: --json as it was, the server's bytes raw
-    "stat_json_raw": ("src/poolserve_stat.c", "stat_run",
-                      sub("\tsafe = json_ascii(body, len, &slen);",
-                          "\tsafe = strdup(body);\n\tslen = len;\n"
-                          "\t(void)json_ascii;")),
+    # poolserve-stat: --json as it was, the server's bytes in strings raw
+    "stat_json_raw": ("stat/view.c", "stat_run",
+                      sub("\t\tif (p[i] >= 0x20 && p[i] < 0x7f) {\n",
+                          "\t\tif (p[i] >= 0x20) {\n")),
 }
 
 
@@ -150,7 +149,7 @@ def main():
     for name in names:
         path, harness, change = MUTANTS[name]
         with tempfile.TemporaryDirectory(prefix="poolserve-mutant-") as d:
-            for sub_dir in ("src", "include", "fuzz"):
+            for sub_dir in ("src", "stat", "include", "fuzz"):
                 shutil.copytree(os.path.join(top, sub_dir),
                                 os.path.join(d, sub_dir),
                                 ignore=shutil.ignore_patterns(

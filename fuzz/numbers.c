@@ -20,14 +20,6 @@
 #include "poolserve.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Digits only, at least one. */
 static int
 numbers_decimal(const char *s)

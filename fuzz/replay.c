@@ -123,7 +123,8 @@ main(int argc, char **argv)
 	signal(SIGSEGV, replay_crash);
 	signal(SIGBUS, replay_crash);
 	signal(SIGFPE, replay_crash);
-	LLVMFuzzerInitialize(&argc, &argv);
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	for (i = 1; i < argc; i++) {
 		before = count;
 		if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode)) {

@@ -30,53 +30,7 @@
 
 #include "poolserve.h"
 #include "fuzz.h"
-
-
-#define RC_FIELDS	32
-
-static struct {
-	char	*key, *value;
-} rc_fields[RC_FIELDS];
-static unsigned	 rc_nfields;
-static size_t	 rc_header_size;
-
-/* libmicrohttpd's, for http_check(): the parsed head of this input. */
-const union MHD_ConnectionInfo *
-MHD_get_connection_info(struct MHD_Connection *c,
-    enum MHD_ConnectionInfoType type, ...)
-{
-	static union MHD_ConnectionInfo	 ci;
-
-	(void)c;
-	if (type != MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)
-		return NULL;
-	ci.header_size = rc_header_size;
-	return &ci;
-}
-
-int
-MHD_get_connection_values(struct MHD_Connection *c, enum MHD_ValueKind kind,
-    MHD_KeyValueIterator it, void *cls)
-{
-	unsigned	 i;
-
-	(void)c;
-	if (kind != MHD_HEADER_KIND)
-		return 0;
-	for (i = 0; i < rc_nfields; i++)
-		if (it != NULL && it(cls, MHD_HEADER_KIND, rc_fields[i].key,
-		    rc_fields[i].value) != MHD_YES)
-			return (int)i + 1;
-	return (int)rc_nfields;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+#include "../tests/mhd_head.h"
 
 static bool
 rc_tchar(unsigned char c)
@@ -173,12 +127,12 @@ rc_fields_named(const char *name, const char **first, bool *differ)
 
 	*first = NULL;
 	*differ = false;
-	for (i = 0; i < rc_nfields; i++) {
-		if (strcasecmp(rc_fields[i].key, name) != 0)
+	for (i = 0; i < mhd_head_nfields; i++) {
+		if (strcasecmp(mhd_head_fields[i].key, name) != 0)
 			continue;
 		if (n++ == 0)
-			*first = rc_fields[i].value;
-		else if (strcmp(rc_fields[i].value, *first) != 0)
+			*first = mhd_head_fields[i].value;
+		else if (strcmp(mhd_head_fields[i].value, *first) != 0)
 			*differ = true;
 	}
 	return n;
@@ -242,10 +196,10 @@ rc_model(const char *method, const char *target, const char *version,
 			return 400;
 	} else if (target[0] != '/')
 		return 400;
-	for (i = 0; i < rc_nfields; i++) {
-		if (!rc_is_token(rc_fields[i].key))
+	for (i = 0; i < mhd_head_nfields; i++) {
+		if (!rc_is_token(mhd_head_fields[i].key))
 			return 400;
-		for (v = rc_fields[i].value; *v != '\0'; v++)
+		for (v = mhd_head_fields[i].value; *v != '\0'; v++)
 			if (((unsigned char)*v < 0x20 && *v != '\t') ||
 			    *v == 0x7f)
 				return 400;
@@ -296,8 +250,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(head, data, size);
 	head[size] = '\0';
 	end = head + size;
-	rc_header_size = hsize;
-	rc_nfields = 0;
+	mhd_head_size = hsize;
+	mhd_head_nfields = 0;
 	if ((next = memmem(head, size, "\r\n", 2)) != NULL) {
 		*next = '\0';
 		next += 2;
@@ -330,7 +284,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a NUL in the version only ends it: http_check() cannot see it */
 	contiguous = strlen(method) == (size_t)(sp1 - line) &&
 	    target == sp1 + 1 && strlen(target) == (size_t)(sp2 - target);
-	while (next != NULL && next < end && rc_nfields < RC_FIELDS) {
+	while (next != NULL && next < end &&
+	    mhd_head_nfields < MHD_HEAD_FIELDS) {
 		line = next;
 		if ((next = memmem(line, (size_t)(end - line), "\r\n", 2)) !=
 		    NULL) {
@@ -343,9 +298,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		*colon++ = '\0';
 		colon += strspn(colon, " \t");
-		rc_fields[rc_nfields].key = line;
-		rc_fields[rc_nfields].value = colon;
-		rc_nfields++;
+		mhd_head_fields[mhd_head_nfields].key = line;
+		mhd_head_fields[mhd_head_nfields].value = colon;
+		mhd_head_nfields++;
 	}
 
 	memset(&h, 0, sizeof(h));

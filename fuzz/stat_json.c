@@ -1,27 +1,19 @@
 /*
  * poolserve-stat reading a stats document from a server it cannot trust:
- * json_parse(), snap_build() into the sample, view_build() and
- * term_draw() of the screen.  No server string may reach the terminal as
- * a control sequence, and every error is one printable line.
+ * json_parse() (src/json.c), snap_build() into the sample, view_build()
+ * and term_frame(), the bytes that draw the screen.  No server string
+ * may reach the terminal as a control sequence, and every error is one
+ * printable line.
  *
- * The parser is also checked against the server's own validator
- * (src/json.c): a text json_valid() accepts is parsed unless it exceeds
- * poolserve-stat's documented limits (depth 32, integers, 47-byte
- * numbers), and a text it rejects is refused unless the difference is
- * the UTF-8 check poolserve-stat leaves out.
+ * The tree is also checked against the verdict of the same parser
+ * (json_valid(), the server's /echo): a text json_valid() accepts is
+ * parsed unless it exceeds poolserve-stat's documented limits (depth 32,
+ * integers, 47-byte numbers), and a text it rejects is refused unless
+ * the difference is the UTF-8 check poolserve-stat leaves out.
  */
 #include "config.h"
 
-#include "poolserve.h"
-#include "stat_include.h"
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+#include "stat_fuzz.h"
 
 /* A previous sample, so that the rate columns are computed too. */
 static const char	 prev_doc[] =
@@ -51,6 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct snap	 s, prev;
 	struct frame	 f;
 	struct term	 tm;
+	char		*screen;
+	size_t		 slen;
 	int		 rc, valid;
 
 	rc = json_parse(&j, (const char *)data, size);
@@ -97,8 +91,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tm.cols = (int)(size % 120) + 1;
 	tm.rows = (int)(size % 50) + 1;
 	tm.bold = size % 5 != 0;
-	term_draw(&tm, &f);
-	stat_screen_check();
+	FUZZ_ASSERT((screen = term_frame(&tm, &f, &slen)) != NULL);
+	stat_screen_check(screen, slen);
+	free(screen);
 	frame_free(&f);
 	snap_free(&s);
 	snap_free(&prev);

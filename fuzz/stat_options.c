@@ -6,8 +6,10 @@
  */
 #include "config.h"
 
-#include "poolserve.h"
-#include "stat_include.h"
+#include <arpa/inet.h>
+#include <getopt.h>
+
+#include "stat_fuzz.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -34,7 +36,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	optind = 0;		/* poolserve-stat parses once per process */
 	rc = opt_parse(&o, ac, av, err, sizeof(err));
 	fflush(stdout);
-	stat_screen_len = 0;
 	FUZZ_ASSERT(rc == -1 || rc == 0 || rc == 1);
 	FUZZ_ASSERT(memchr(err, '\0', sizeof(err)) != NULL);
 	if (rc == -1)

@@ -8,16 +8,10 @@
  */
 #include "config.h"
 
-#include "poolserve.h"
-#include "stat_include.h"
+#include <arpa/inet.h>
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+#include "poolserve.h"
+#include "stat_fuzz.h"
 
 /* What poolserve-stat makes of a published string: bytes as U+0000-00FF. */
 static void
@@ -27,7 +21,7 @@ expect_text(char *dst, size_t len, const char *src)
 	size_t	 n = 0;
 
 	for (; *src != '\0' && n + 3 < sizeof(utf8); src++)
-		n += json_utf8(utf8 + n, (unsigned char)*src);
+		n += json_utf8_put(utf8 + n, (unsigned char)*src);
 	utf8[n] = '\0';
 	snap_text(dst, len, utf8);
 }
@@ -57,7 +51,7 @@ check_string(const char *s)
 	if ((want = malloc(4 * strlen(s) + 1)) == NULL)
 		abort();
 	for (i = 0; s[i] != '\0'; i++)
-		n += json_utf8(want + n, (unsigned char)s[i]);
+		n += json_utf8_put(want + n, (unsigned char)s[i]);
 	want[n] = '\0';
 	FUZZ_ASSERT(strcmp(j.nodes[0].v.str, want) == 0);
 	free(want);

@@ -86,14 +86,6 @@ sh_destroy(struct MHD_Response *r)
 #undef MHD_queue_response
 #undef MHD_destroy_response
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 /* Every line printable ASCII, the last one ended. */
 static void
 sh_lines(const char *p, size_t n)

@@ -201,8 +201,49 @@ size_t		 log_format_access(char *, size_t,
 size_t		 log_escape(char *, size_t, const char *);
 size_t		 log_timestamp(char *, size_t);
 
-/* json.c */
+/* json.c: one JSON parser, a verdict (json_valid) or a tree (json_parse) */
+#define JSON_NODES_MAX	(1 << 19)	/* values in a tree */
+
+enum jtype {
+	J_NULL,
+	J_BOOL,
+	J_NUMBER,
+	J_STRING,
+	J_ARRAY,
+	J_OBJECT,
+};
+
+/* A parsed value; nodes refer to each other by index (the array grows). */
+struct jnode {
+	enum jtype		 type;
+	int			 child;		/* first element/member or -1 */
+	int			 next;		/* next sibling, -1 */
+	const char		*key;		/* member name, NULL in array */
+	union {
+		long long	 num;		/* J_NUMBER, J_BOOL */
+		const char	*str;		/* J_STRING, decoded */
+	} v;
+};
+
+struct json {
+	const char		*start, *p, *end;
+	unsigned		 depth, depth_max;
+	bool			 utf8;		/* strings must be UTF-8 */
+	bool			 tree;		/* build nodes, decode */
+	char			*sbuf;		/* decoded strings */
+	size_t			 slen, scap;
+	struct jnode		*nodes;
+	size_t			 n, cap;
+	char			 err[200];
+};
+
 int		 json_valid(const char *, size_t);
+int		 json_parse(struct json *, const char *, size_t);
+void		 json_free(struct json *);
+int		 json_member(const struct json *, int, const char *);
+int		 json_hexval(int);
+size_t		 json_utf8_put(char *, unsigned);
+size_t		 json_utf8_get(const unsigned char *, size_t, unsigned *);
 
 /* stats.c: counters shared by all processes, one MAP_SHARED region */
 #define STATS_BUCKETS	12	/* Prometheus' default bounds and +Inf */

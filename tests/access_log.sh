@@ -17,12 +17,8 @@ grep -Eq 'GET /\?id=2&sleep=1.2 => generated 8 bytes in 1[0-9]{3} msecs' "$TMP/e
 ok "the time is measured"
 
 # Control bytes in the request target are escaped: one line per request.
-python3 - "$PORT" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /nope\x7f\x1b[31m\\x HTTP/1.1\r\nHost: x\r\n\r\n")
-s.recv(4096)
-PY
+$CLIENT --port "$PORT" raw --first \
+    --data 'GET /nope\x7f\x1b[31m\\x HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
 grep -qF 'GET /nope\x7f\x1b[31m\\x =>' "$TMP/err" || fail "not escaped: $(grep nope "$TMP/err")"
 ok "control bytes escaped"
 stop_server

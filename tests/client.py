@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Raw HTTP/1.1 test clients for poolserve's integration scripts.
+"""Raw HTTP/1.1 test clients for poolserve's integration scripts, on the
+one client module, httpc.py.
 
 Subcommands (all bounded by --timeout):
   hold   N connections, each sends one request (or nothing, or part of
@@ -7,7 +8,8 @@ Subcommands (all bounded by --timeout):
   fair   N keep-alive connections, one request outstanding on each,
          counting responses per connection for a fixed time.
   seq    one keep-alive connection, several requests one after another.
-  raw    send raw bytes on one connection and print what comes back.
+  raw    send raw bytes on one connection and print the status line (or
+         every byte that came back).
   overlap  the most lab requests in progress at once, from a log file.
 """
 import argparse
@@ -19,39 +21,12 @@ import struct
 import sys
 import time
 
-
-def request(path, extra=b""):
-    return (b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + extra + b"\r\n")
+import httpc
+from httpc import Response
 
 
-class Response:
-    """Incremental parser for one response with a Content-Length."""
-
-    def __init__(self):
-        self.buf = b""
-        self.status = None
-        self.headers = {}
-        self.body = None
-
-    def feed(self, data):
-        """Feed bytes; returns leftover bytes once complete, else None."""
-        self.buf += data
-        if self.status is None:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return None
-            head, self.buf = self.buf[:end].decode("latin-1"), self.buf[end + 4:]
-            lines = head.split("\r\n")
-            self.status = int(lines[0].split()[1])
-            for line in lines[1:]:
-                k, _, v = line.partition(":")
-                self.headers[k.strip().lower()] = v.strip()
-        n = int(self.headers.get("content-length", "0"))
-        if len(self.buf) < n:
-            return None
-        self.body, rest = self.buf[:n], self.buf[n:]
-        return rest
+def request(path):
+    return httpc.request(path, host="127.0.0.1")
 
 
 def connect_nb(port):
@@ -155,7 +130,10 @@ def cmd_hold(a):
 
 
 def cmd_fair(a):
-    """Keep-alive clients; print 'min max total' responses per connection."""
+    """Keep-alive clients; print 'min max total' responses per connection,
+    after --seconds, or once --total responses came (then no time counts:
+    --timeout bounds the run, and falling short of the total is an
+    error)."""
     sel = selectors.DefaultSelector()
     counts = []
     req = request(a.path)
@@ -166,8 +144,11 @@ def cmd_fair(a):
         counts.append(c)
         s.send(req)
         sel.register(s, selectors.EVENT_READ, c)
-    end = time.monotonic() + a.seconds
-    while time.monotonic() < end:
+    end = time.monotonic() + (a.timeout if a.total else a.seconds)
+
+    def more():
+        return not a.total or sum(c["n"] for c in counts) < a.total
+    while time.monotonic() < end and more():
         for key, _ in sel.select(0.2):
             c = key.data
             data = c["s"].recv(65536)
@@ -179,16 +160,18 @@ def cmd_fair(a):
                 if c["resp"].status == 200:
                     c["n"] += 1
                 c["resp"] = Response()
-                if time.monotonic() < end:
+                if time.monotonic() < end and more():
                     c["s"].send(req)
                 rest = c["resp"].feed(rest) if rest else None
     ns = [c["n"] for c in counts]
     print(min(ns), max(ns), sum(ns))
+    if a.total and sum(ns) < a.total:
+        return 1
 
 
 def cmd_seq(a):
     """One connection, N requests: print each status, then 'same-connection'."""
-    s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+    s = httpc.connect(a.port, a.timeout)
     statuses = []
     for i in range(a.count):
         s.sendall(request(a.path.replace("{i}", str(i + 1))))
@@ -208,9 +191,10 @@ def cmd_seq(a):
 
 
 def cmd_raw(a):
-    """Send the bytes (Python escapes allowed), print the status line."""
+    """Send the bytes (Python escapes allowed), print the status line
+    (--whole: every byte that came back, until the close)."""
     data = a.data.encode("latin-1").decode("unicode_escape").encode("latin-1")
-    s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+    s = httpc.connect(a.port, a.timeout)
     s.sendall(data)
     out = b""
     try:
@@ -223,6 +207,9 @@ def cmd_raw(a):
                 break
     except socket.timeout:
         pass
+    if a.whole:
+        sys.stdout.buffer.write(out)
+        return
     line = out.split(b"\r\n", 1)[0].decode("latin-1")
     print(line if line else "no-response")
 
@@ -261,6 +248,7 @@ def main():
     f = sub.add_parser("fair")
     f.add_argument("--conns", type=int, required=True)
     f.add_argument("--seconds", type=float, default=3)
+    f.add_argument("--total", type=int)
     f.add_argument("--path", default="/")
     q = sub.add_parser("seq")
     q.add_argument("--count", type=int, default=3)
@@ -268,11 +256,12 @@ def main():
     r = sub.add_parser("raw")
     r.add_argument("--data", required=True)
     r.add_argument("--first", action="store_true")
+    r.add_argument("--whole", action="store_true")
     o = sub.add_parser("overlap")
     o.add_argument("log")
     a = p.parse_args()
-    {"hold": cmd_hold, "fair": cmd_fair, "seq": cmd_seq, "raw": cmd_raw,
-     "overlap": cmd_overlap}[a.cmd](a)
+    return {"hold": cmd_hold, "fair": cmd_fair, "seq": cmd_seq,
+            "raw": cmd_raw, "overlap": cmd_overlap}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ ok "5 requests on one connection"
 
 # An idle keep-alive connection does not hold the only thread.
 python3 - "$PORT" <<'PY' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-s.recv(4096)
+import sys, time, httpc
+s = httpc.connect(int(sys.argv[1]))
+s.sendall(httpc.request("/"))
+httpc.read_response(s)
 time.sleep(4)
 PY
 IDLE=$!
@@ -35,10 +35,10 @@ stop_server
 # The keep-alive timeout closes idle connections.
 start_server --threads 1 --keepalive-timeout 1
 python3 - "$PORT" <<'PY' || fail "idle keep-alive connection was not closed"
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-s.recv(4096)
+import sys, time, httpc
+s = httpc.connect(int(sys.argv[1]))
+s.sendall(httpc.request("/"))
+assert httpc.read_response(s).status == 200
 t = time.monotonic()
 assert s.recv(4096) == b""
 assert time.monotonic() - t < 8

@@ -10,11 +10,11 @@
 # belongs to the master's socket and loses nothing when a worker dies.
 . "$(dirname "$0")/lib.sh"
 
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --processes 2 --threads 4 --stats "127.0.0.1:$SPORT"
 
 python3 - "$PORT" "$SPORT" >"$TMP/load" <<'EOF' || fail "load client: $(cat "$TMP/load")"
-import json, os, signal, socket, sys, threading, time, urllib.request
+import json, os, signal, sys, threading, time, urllib.request, httpc
 port, sport = int(sys.argv[1]), int(sys.argv[2])
 CLIENTS, SECONDS, KILL_AT = 12, 5.0, 2.5
 lock = threading.Lock()
@@ -22,20 +22,10 @@ ok, failed, errors = 0, 0, []
 start = time.monotonic()
 
 def one():
-    s = socket.create_connection(("127.0.0.1", port), timeout=15)
-    try:
-        s.sendall(b"GET /sleep/0.3 HTTP/1.1\r\nHost: x\r\n"
-                  b"Connection: close\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
-    finally:
-        s.close()
-    if not data.startswith(b"HTTP/1.1 200") or b"\r\n\r\nslept 0.3 s" not in data:
-        raise IOError("bad answer %r" % data[:40])
+    r = httpc.exchange(port, httpc.request("/sleep/0.3",
+                       headers=[("Connection", "close")]), timeout=15)
+    if r is None or r.status != 200 or not r.body.startswith(b"slept 0.3 s"):
+        raise IOError("bad answer %r" % (r and (r.line, r.body[:40])))
 
 def client():
     global ok, failed

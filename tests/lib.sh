@@ -6,6 +6,9 @@ set -u
 : "${POOLSERVE:=$(cd "$(dirname "$0")/.." && pwd)/poolserve}"
 : "${TESTS_DIR:=$(cd "$(dirname "$0")" && pwd)}"
 CLIENT="python3 $TESTS_DIR/client.py"
+# inline scenarios import the one raw HTTP client: import httpc
+export PYTHONPATH="$TESTS_DIR${PYTHONPATH:+:$PYTHONPATH}"
+. "$TESTS_DIR/start.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/poolserve-test.XXXXXX")
 
 # As root, workers need --user or --allow-root: the tests run them as root
@@ -64,23 +67,14 @@ need curl python3 ss
 # start_server [options...]: poolserve on 127.0.0.1, a free port; sets PID
 # (the master) and PORT, waits until every worker is ready.
 start_server() {
-	local procs=1 i prev=
-	for i in "$@"; do
-		[ "$prev" = --processes ] && procs=$i
-		prev=$i
-	done
-	"$POOLSERVE" --http 127.0.0.1:0 "$@" >"$TMP/out" 2>"$TMP/err" &
-	PID=$!
-	for i in $(seq 1 100); do
-		if [ "$(grep -c ' ready: ' "$TMP/err" 2>/dev/null)" -ge "$procs" ]; then
-			PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)[:, ].*/\1/p' \
-			    "$TMP/err" | head -n 1)
-			[ -n "$PORT" ] || fail "no port in the start-up log"
-			return 0
-		fi
-		kill -0 "$PID" 2>/dev/null || fail "poolserve exited at start-up"
-		sleep 0.1
-	done
+	if poolserve_start "$TMP/err" "$TMP/out" "$POOLSERVE" \
+	    --http 127.0.0.1:0 "$@"; then
+		PID=$POOLSERVE_PID PORT=$POOLSERVE_PORT
+		return 0
+	fi
+	PID=$POOLSERVE_PID
+	kill -0 "$PID" 2>/dev/null || fail "poolserve exited at start-up"
+	grep -q ' ready: ' "$TMP/err" && fail "no port in the start-up log"
 	fail "poolserve did not start within 10 s"
 }
 

@@ -138,10 +138,10 @@ ok "SIGUSR1: the access log is reopened"
 # timed out) while a long request still runs to its end.
 start_server --threads 2
 python3 - "$PORT" >"$TMP/idle" <<'PY' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-s.recv(4096)
+import sys, time, httpc
+s = httpc.connect(int(sys.argv[1]))
+s.sendall(httpc.request("/"))
+httpc.read_response(s)
 
 print("idle")
 sys.stdout.flush()
@@ -191,7 +191,7 @@ ok "a bad file keeps the running configuration; a threads change waits for a res
 
 # SIGTTIN and SIGTTOU: one worker more, one fewer (never below one).
 stop_server
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --processes 1 --threads 1 --stats "127.0.0.1:$SPORT"
 workers_are() {
 	[ "$(pgrep -P "$PID" | wc -l)" = "$1" ]

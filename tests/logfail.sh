@@ -13,28 +13,18 @@
 # prints how many were answered 200.
 burst() {
 	python3 - "$PORT" "$1" "$2" <<'EOF'
-import socket, sys
+import sys, httpc
 port, n, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ok = 0
-req = ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode()
 s = None
 for i in range(n):
     if i % 10 == 0:
         if s:
             s.close()
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        f = s.makefile("rb")
-    s.sendall(req)
-    line = f.readline()
-    clen = 0
-    while True:
-        h = f.readline()
-        if h in (b"\r\n", b""):
-            break
-        if h.lower().startswith(b"content-length:"):
-            clen = int(h.split(b":")[1])
-    f.read(clen)
-    if line.startswith(b"HTTP/1.1 200"):
+        s = httpc.connect(port)
+    s.sendall(httpc.request(path))
+    r = httpc.read_response(s)
+    if r is not None and r.status == 200:
         ok += 1
 print(ok)
 EOF
@@ -113,19 +103,8 @@ fi
 #    request whose decoded path (%0a, %1b) is quoted in the error log when
 #    its client leaves before a thread takes it.
 start_server --threads 1 --access-log "$TMP/access"
-python3 - "$PORT" <<'EOF' || fail "raw request was not answered"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET /nope\x1b[31m\x7f\xff\\x0a HTTP/1.1\r\nHost: x\r\n"
-          b"Connection: close\r\n\r\n")
-data = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    data += d
-sys.exit(0 if data.startswith(b"HTTP/1.1 ") else 1)
-EOF
+r=$($CLIENT --port "$PORT" raw --data 'GET /nope\x1b[31m\x7f\xff\\x0a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+case $r in "HTTP/1.1 "*) ;; *) fail "raw request was not answered: $r" ;; esac
 wait_until 5 grep -q 'GET /nope' "$TMP/access" || fail "no access line for the raw request"
 grep -qF 'GET /nope\x1b[31m\x7f\xff\\x0a => ' "$TMP/access" ||
     fail "access line not escaped: $(grep -a 'GET /nope' "$TMP/access")"
@@ -137,8 +116,8 @@ curl -s -o /dev/null --max-time 10 "$(url /sleep/1)" &
 BUSY=$!
 sleep 0.3
 python3 - "$PORT" <<'EOF'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+import sys, time, httpc
+s = httpc.connect(int(sys.argv[1]))
 s.sendall(b"GET /x%0a2026-01-01T00:00:00.000000%20poolserve[1]:%20forged%1b[2J"
           b" HTTP/1.1\r\nHost: x\r\n\r\n")
 time.sleep(0.2)

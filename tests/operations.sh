@@ -54,7 +54,7 @@ ok "--pidfile written and removed, --chdir honoured"
 # sees an empty reply, 52, not its own timeout, 28), the other thread's
 # request finishes within --harakiri-grace, the worker is recycled, and the
 # log and the stats say harakiri.  --shutdown-timeout stays at its 30 s.
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --threads 2 --harakiri 1 --stats "127.0.0.1:$SPORT"
 first=$(worker_pids)
 curl -s -o /dev/null -w '%{http_code}' --max-time 6 "$(url '/?id=1&sleep=8')" \
@@ -94,8 +94,8 @@ ok "share/poolserve.conf.example is valid and shows every option"
 
 # Socket activation: the socket comes from systemd-socket-activate.
 if command -v systemd-socket-activate >/dev/null 2>&1; then
-	SA=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	SA2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	SA=$(free_port)
+	SA2=$(free_port)
 	systemd-socket-activate -l "127.0.0.1:$SA" -l "127.0.0.1:$SA2" \
 	    "$POOLSERVE" --threads 1 --http 127.0.0.1:1 \
 	    >"$TMP/sa.out" 2>"$TMP/sa.err" &

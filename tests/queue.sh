@@ -8,31 +8,21 @@
 # request runs (A) and one waits (B).
 scenario() {
 	python3 - "$PORT" <<'PY'
-import socket, subprocess, sys, time
+import sys, time, httpc
 port = int(sys.argv[1])
 def req(s, path):
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
-def resp(s):
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += s.recv(4096)
-    head, body = buf.split(b"\r\n\r\n", 1)
-    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-         if l.lower().startswith(b"content-length")][0]
-    while len(body) < n:
-        body += s.recv(4096)
-    return head.split(b"\r\n")[0].decode(), head.decode(), body.decode()
-d = socket.create_connection(("127.0.0.1", port), timeout=20)
-req(d, "/?id=0"); resp(d)
-a = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(httpc.request(path))
+d = httpc.connect(port, 20)
+req(d, "/?id=0"); httpc.read_response(d)
+a = httpc.connect(port, 20)
 req(a, "/?id=1&sleep=2"); time.sleep(0.3)
-b = socket.create_connection(("127.0.0.1", port), timeout=20)
+b = httpc.connect(port, 20)
 req(b, "/?id=2&sleep=1"); time.sleep(0.3)
 req(d, "/?id=3")
-line, head, body = resp(d)
-print("D", line, "retry-after" if "Retry-After: 1" in head else "-")
-print("A", resp(a)[0])
-print("B", resp(b)[0])
+r = httpc.read_response(d)
+print("D", r.line, "retry-after" if "Retry-After: 1" in r.head else "-")
+print("A", httpc.read_response(a).line)
+print("B", httpc.read_response(b).line)
 PY
 }
 

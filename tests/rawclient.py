@@ -51,6 +51,8 @@ import socket
 import sys
 import time
 
+import httpc
+
 DEFAULT_WAIT = 3.0
 
 
@@ -79,33 +81,11 @@ def expand(text):
     return steps
 
 
-def parse_responses(buf, head_request):
+def parse_responses(buf, head_request, eof=False):
     """Complete responses in buf: a list of (status, head, body), and
     whether the last bytes are an incomplete response."""
-    out = []
-    while buf:
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
-            return out, True
-        head = buf[:end].decode("latin-1")
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or \
-                not parts[1].isdigit():
-            raise ValueError("bad status line %r" % lines[0])
-        status = int(parts[1])
-        length = 0
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v.strip())
-        if head_request or status in (204, 304) or 100 <= status < 200:
-            length = 0
-        if len(buf) < end + 4 + length:
-            return out, True
-        out.append((status, head, buf[end + 4:end + 4 + length]))
-        buf = buf[end + 4 + length:]
-    return out, False
+    resps, partial = httpc.parse_all(buf, head_request, eof)
+    return [(r.status, r.head, r.body) for r in resps], partial
 
 
 def statuses(first):
@@ -159,7 +139,7 @@ def run_entry(port, expect, steps, head_request):
             wait = float(w[5:])
     if first[0].isdigit():
         count = len(statuses(first))
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s = httpc.connect(port, timeout=5)
     start = time.monotonic()
     buf = b""
     closed = None
@@ -207,7 +187,8 @@ def run_entry(port, expect, steps, head_request):
             if end < 4 or buf[end:2 * end] != buf[:end]:
                 return [], closed, "header block not sent twice"
             buf = buf[end:]
-        resps, partial = parse_responses(buf, head_request)
+        resps, partial = parse_responses(buf, head_request,
+                                         closed is not None)
         return resps, closed, ("incomplete response" if partial else None)
     except ValueError as e:
         return [], closed, str(e)

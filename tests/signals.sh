@@ -39,14 +39,12 @@ for i in 1 2 3 4 5; do
 	    "$(url /echo)" >/dev/null 2>&1
 done
 python3 - "$PORT" "$TMP/big.json" <<'PY'
-import socket, struct, sys
+import sys, httpc
 body = open(sys.argv[2], "rb").read()
 for i in range(5):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
-              % len(body) + body)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
+    s = httpc.connect(int(sys.argv[1]))
+    s.sendall(httpc.request("/echo", "POST", body=body))
+    httpc.reset(s)
 PY
 expect_status 200 /
 grep -q 'killed by signal' "$TMP/err" && fail "a worker died"

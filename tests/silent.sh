@@ -5,22 +5,20 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server --threads 2 --request-grace 300 --read-timeout 6
-$CLIENT --port "$PORT" --timeout 20 hold --count 4 --send none >"$TMP/silent" &
+$CLIENT --port "$PORT" --timeout 15 hold --count 4 --send none >"$TMP/silent" &
 SILENT=$!
 sleep 0.5
-t0=$(date +%s%N)
 expect_status 200 / --max-time 3
 ok "a normal client is served while 4 silent clients hold connections"
 expect_status 200 '/?id=1' --max-time 5
 
-# The silent connections are closed by the read timeout, without an answer.
+# The silent connections are closed by the read timeout, without an answer
+# (none is left open when the client gives up after 15 s).
 wait "$SILENT"
 grep -q '"closed": 4' "$TMP/silent" ||
     fail "silent clients were not closed: $(cat "$TMP/silent")"
 grep -q '"timeout": 0' "$TMP/silent" || fail "$(cat "$TMP/silent")"
 ok "--read-timeout closed the 4 silent connections"
-t1=$(date +%s%N)
-[ $(( (t1 - t0) / 1000000000 )) -lt 15 ] || fail "read timeout took too long"
 
 # Partial requests are treated the same way.
 $CLIENT --port "$PORT" --timeout 20 hold --count 2 --send partial >"$TMP/part" &
@@ -35,9 +33,9 @@ ok "a normal client is served while 2 clients send half a request"
 stop_server
 start_server --threads 1 --read-timeout 30
 python3 - "$PORT" <<'PY'
-import socket, sys
+import sys, httpc
 for i in range(8):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s = httpc.connect(int(sys.argv[1]))
     s.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\nX-Par")
     s.close()
 PY
@@ -55,9 +53,9 @@ ok "8 clients that sent half a request and closed are gone within seconds (--rea
 # The same with complete headers and part of a body: the request is
 # begun (counted), its body incomplete.
 python3 - "$PORT" <<'PY'
-import socket, sys
+import sys, httpc
 for i in range(20):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s = httpc.connect(int(sys.argv[1]))
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
               b"\r\n[1,2,3")
     s.close()

@@ -3,7 +3,8 @@
 # one byte every 3 s, never finishing them.  Normal clients, sequential
 # requests on new connections throughout, are all answered; their latency
 # is printed by phase (while the slow connections are being admitted, and
-# once all of them are open) and bounded generously.
+# once all of them are open) but not checked: bench/run slow measures it
+# against nginx and uWSGI.
 #
 # Why it holds (see CONCURRENCY MODEL in the manual): a new connection
 # counts as a taken slot only for --request-grace, so the worker admits
@@ -20,12 +21,13 @@ GRACE=${SLOWLORIS_GRACE:-}
 SECS=${SLOWLORIS_SECONDS:-25}
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
 [ "$(ulimit -n)" -ge $(( SLOW + 200 )) ] || skip "ulimit -n $(ulimit -n) is too low for $SLOW clients"
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --threads 10 ${GRACE:+--request-grace "$GRACE"} --disable-logging \
     --stats "127.0.0.1:$SPORT"
 
 python3 - "$PORT" "$SPORT" "$SLOW" "$SECS" >"$TMP/result" <<'EOF' || fail "attack client: $(cat "$TMP/result")"
 import json, random, selectors, socket, sys, threading, time, urllib.request
+import httpc
 port, sport, nslow = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 ATTACK_S = float(sys.argv[4])
 TRICKLE, NORMAL_CLIENTS = 3.0, 4
@@ -99,17 +101,10 @@ def normal():
     while not stop.is_set():
         t0 = time.monotonic()
         try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=60)
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while True:
-                d = s.recv(4096)
-                if not d:
-                    break
-                data += d
-            s.close()
-            if not data.startswith(b"HTTP/1.1 200") or b"Hello, world!" not in data:
-                raise IOError("bad answer %r" % data[:30])
+            r = httpc.exchange(port, httpc.request("/", headers=[
+                ("Connection", "close")]), timeout=60)
+            if r is None or r.status != 200 or r.body != b"Hello, world!":
+                raise IOError("bad answer %r" % (r and r.line))
             with lock:
                 lat.append((t0 - start, time.monotonic() - t0))
         except OSError as e:
@@ -170,11 +165,8 @@ ok "$(r normal_ok) normal requests during the attack, none failed"
 [ "$(r slow_still_open)" = "$SLOW" ] && [ "$(r slow_answered)" = 0 ] ||
     fail "slow clients: $(r slow_still_open) still open, $(r slow_answered) answered"
 ok "all $SLOW slow connections open after $(r admitted_at) s and still open at the end, unanswered"
-# Generous bounds: the machine is shared.
-awk -v p="$(r steady_p99)" 'BEGIN { exit !(p < 2.0) }' ||
-    fail "p99 $(r steady_p99) s with $SLOW slow connections open"
-awk -v p="$(r p99)" 'BEGIN { exit !(p < 20.0) }' ||
-    fail "p99 $(r p99) s over the whole attack"
-ok "normal clients: p50 $(r p50) s, p99 $(r p99) s overall; while admitting p99 $(r ramp_p99) s, with all $SLOW open p99 $(r steady_p99) s"
+# How fast they were answered is for bench/run slow (slowhttptest, against
+# nginx and uWSGI in the same run); here the figures are only shown.
+ok "(figures, not checked) normal clients: p50 $(r p50) s, p99 $(r p99) s overall; while admitting p99 $(r ramp_p99) s, with all $SLOW open p99 $(r steady_p99) s"
 stop_server || fail "poolserve did not stop cleanly"
 exit 0

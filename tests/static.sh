@@ -98,20 +98,12 @@ grep -Eq ' GET /s/big\.bin => generated '"$BIG"' bytes in [0-9]+ msecs \(HTTP/1\
 ok "a static request has its access line, from a pool thread"
 
 # HEAD: the same headers, no body on the wire.
-python3 - "$PORT" >"$TMP/head.out" <<'PY' || fail "HEAD: $(cat "$TMP/head.out")"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"HEAD /s/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    data += b
-head, _, body = data.partition(b"\r\n\r\n")
-print(head.decode())
-sys.exit(0 if head.startswith(b"HTTP/1.1 200 ") and body == b"" else 1)
-PY
+$CLIENT --port "$PORT" raw --whole \
+    --data 'HEAD /s/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+    >"$TMP/head.out"
+head -n 1 "$TMP/head.out" | grep -q '^HTTP/1.1 200 ' || fail "HEAD: $(cat "$TMP/head.out")"
+[ "$(tail -c 4 "$TMP/head.out" | od -An -c | tr -d ' ')" = '\r\n\r\n' ] ||
+    fail "HEAD: a body after the header block: $(tail -c 40 "$TMP/head.out")"
 grep -qi "^Content-Length: $BIG" "$TMP/head.out" || fail "HEAD Content-Length"
 grep -qi '^ETag: "' "$TMP/head.out" || fail "HEAD ETag"
 ok "HEAD: headers, Content-Length of the file, no body"
@@ -205,19 +197,8 @@ ok "directories: 301 to the slash (query kept), index.html, 403 without one"
 # The traversal list, sent raw.  raw_get TARGET: status in $TMP/status,
 # the whole answer in $TMP/body.
 raw_get() {
-	python3 - "$PORT" "$1" >"$TMP/body" <<'PY' || fail "raw client: $1"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET " + sys.argv[2].encode("latin-1") +
-          b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    data += b
-sys.stdout.buffer.write(data)
-PY
+	$CLIENT --port "$PORT" raw --whole --data "GET ${1//\\/\\\\} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" \
+	    >"$TMP/body" || fail "raw client: $1"
 	head -n 1 "$TMP/body" | cut -d ' ' -f 2 >"$TMP/status"
 }
 refusals=0

@@ -5,7 +5,7 @@
 # the stats answer while every worker thread is blocked.
 . "$(dirname "$0")/lib.sh"
 
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --threads 2 --listen 8 --stats "127.0.0.1:$SPORT"
 stats() {
 	curl -s --max-time 5 "http://127.0.0.1:$SPORT$1"
@@ -87,7 +87,31 @@ ok "counters after 12 requests: 2xx 12, durations, per-thread counts"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/nope")" = 404 ] ||
     fail "stats 404"
+
+# poolserve-stat pointed at the --http port says it wants --stats
+# stat_hint SUBSTRING ARGS...: exit 1, one line with it and the hint
+stat_hint() {
+	local want=$1 rc
+	shift
+	"$POOLSTAT" "$@" >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	[ "$rc" = 1 ] || fail "poolserve-stat $*: exit $rc: $(cat "$TMP/e")"
+	[ -s "$TMP/o" ] && fail "poolserve-stat $*: output $(cat "$TMP/o")"
+	[ "$(wc -l <"$TMP/e")" = 1 ] || fail "poolserve-stat $*: $(cat "$TMP/e")"
+	grep -qF "$want" "$TMP/e" ||
+	    fail "poolserve-stat $*: no '$want' in: $(cat "$TMP/e")"
+	grep -qF "is this poolserve's --http port? poolserve-stat reads the --stats address" \
+	    "$TMP/e" || fail "poolserve-stat $*: no hint in: $(cat "$TMP/e")"
+}
+stat_hint "poolserve-stat: 127.0.0.1:$PORT: HTTP status 404 Not Found (expected 200); " \
+    --once "127.0.0.1:$PORT"
 stop_server
+mkdir "$TMP/www" && echo 'not a stats document' >"$TMP/www/stats"
+start_server --static-map "/=$TMP/www"
+stat_hint "bad JSON at byte 0: unexpected character (not a JSON response; " \
+    --json "127.0.0.1:$PORT"
+stop_server
+ok "poolserve-stat at the --http port (a 404, a text file at /stats): one line, exit 1, the hint to use the --stats address"
 
 # A reload: the retiring worker and its replacement have a thread table
 # each.  The old worker's request ends while the new worker's thread runs

@@ -1,6 +1,8 @@
 /*
  * Unit tests for json.c: json_valid accepts exactly one RFC 8259 value in
- * valid UTF-8, with white space around it and nesting at most 128 deep.
+ * valid UTF-8, with white space around it and nesting at most 128 deep;
+ * json_parse, the same grammar, builds the tree poolserve-stat reads
+ * (nesting at most 32, integers, decoded strings) or says where it broke.
  */
 #include "config.h"
 
@@ -240,6 +242,92 @@ test_depth(void)
 	free(s);
 }
 
+/* json_parse's error for s, or "" when it parsed. */
+static const char *
+parse_err(const char *s)
+{
+	static char	 err[sizeof(((struct json *)0)->err)];
+	struct json	 j;
+
+	if (json_parse(&j, s, strlen(s)) == 0)
+		err[0] = '\0';
+	else
+		snprintf(err, sizeof(err), "%s", j.err);
+	json_free(&j);
+	return err;
+}
+
+static void
+test_tree(void)
+{
+	static const char	 doc[] = " {\"a\":[1,-2,2.9,1e3,true,false,"
+				    "null],\"s\":\"x\\u00e9\\ud83d\\ude00\\n\\u0000\","
+				    "\"o\":{}}";
+	struct json		 j;
+	int			 a, n, o, str;
+
+	if (!CHECK_EQ_INT(json_parse(&j, doc, strlen(doc)), 0))
+		return;
+	CHECK_EQ_INT(j.nodes[0].type, J_OBJECT);
+	CHECK((a = json_member(&j, 0, "a")) != -1 && j.nodes[a].type == J_ARRAY);
+	n = j.nodes[a].child;
+	CHECK(n != -1 && j.nodes[n].type == J_NUMBER && j.nodes[n].v.num == 1);
+	n = j.nodes[n].next;
+	CHECK_EQ_INT(j.nodes[n].v.num, -2);
+	n = j.nodes[n].next;
+	CHECK_EQ_INT(j.nodes[n].v.num, 2);		/* a fraction is cut */
+	n = j.nodes[n].next;
+	CHECK_EQ_INT(j.nodes[n].v.num, 1000);
+	n = j.nodes[n].next;
+	CHECK(j.nodes[n].type == J_BOOL && j.nodes[n].v.num == 1);
+	n = j.nodes[n].next;
+	CHECK(j.nodes[n].type == J_BOOL && j.nodes[n].v.num == 0);
+	n = j.nodes[n].next;
+	CHECK_EQ_INT(j.nodes[n].type, J_NULL);
+	CHECK_EQ_INT(j.nodes[n].next, -1);
+	CHECK(j.nodes[n].key == NULL);
+	if (CHECK((str = json_member(&j, 0, "s")) != -1))
+		CHECK_EQ_STR(j.nodes[str].v.str,
+		    "x\xc3\xa9\xf0\x9f\x98\x80\n?");	/* U+0000 is '?' */
+	CHECK((o = json_member(&j, 0, "o")) != -1 && j.nodes[o].child == -1);
+	CHECK_EQ_INT(j.n, 11);
+	json_free(&j);
+
+	/* Where and why it broke, in poolserve-stat's words. */
+	CHECK_EQ_STR(parse_err("{\"a\":1,}"),
+	    "bad JSON at byte 7: expected a member name");
+	CHECK_EQ_STR(parse_err("[1 2]"),
+	    "bad JSON at byte 3: expected ',' or ']'");
+	CHECK_EQ_STR(parse_err("\"\\x\""), "bad JSON at byte 3: bad escape \\x");
+	CHECK_EQ_STR(parse_err("\"\\udc00\""),
+	    "bad JSON at byte 7: lone surrogate");
+	CHECK_EQ_STR(parse_err("1 2"), "bad JSON at byte 2: data after the "
+	    "document");
+	CHECK_EQ_STR(parse_err("99999999999999999999"),
+	    "bad JSON at byte 20: number out of range");
+	CHECK_EQ_STR(parse_err("1234567890123456789012345678901234567890"
+	    "12345678"), "bad JSON at byte 48: number too long");
+	CHECK_EQ_STR(parse_err(""), "bad JSON at byte 0: unexpected end of "
+	    "the document");
+	/* not UTF-8: refused by json_valid, kept by the tree (shown as '?') */
+	CHECK_EQ_STR(parse_err("\"\xff\""), "");
+	CHECK(!valid("\"\xff\""));
+}
+
+static void
+test_tree_depth(void)
+{
+	char	*s;
+
+	s = nested(32, 0);
+	CHECK_EQ_STR(parse_err(s), "");
+	free(s);
+	s = nested(33, 0);
+	CHECK_EQ_STR(parse_err(s), "bad JSON at byte 32: nested deeper "
+	    "than 32");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -248,5 +336,7 @@ main(void)
 	test_utf8();
 	test_nul();
 	test_depth();
+	test_tree();
+	test_tree_depth();
 	return unit_done();
 }

@@ -318,32 +318,25 @@ ok "a client that leaves mid-stream: the generator is closed (its finally: ran),
 
 # 7b. --queue 1: one runs, one waits, the next gets 503 + Retry-After
 "$PY" - "$PORT" "$TMP/err" >"$TMP/queue" <<'PY'
-import socket, sys, time
+import sys, time, httpc
 port, errlog = int(sys.argv[1]), sys.argv[2]
 def req(s, path):
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    s.sendall(httpc.request(path))
 def resp(s):
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += s.recv(4096)
-    head, body = buf.split(b"\r\n\r\n", 1)
-    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-         if l.lower().startswith(b"content-length")][0]
-    while len(body) < n:
-        body += s.recv(4096)
-    return head.split(b"\r\n")[0].decode(), head.decode()
+    r = httpc.read_response(s)
+    return r.line, r.head
 def running(text):
     for _ in range(100):
         if text in open(errlog).read():
             return
         time.sleep(0.05)
     sys.exit("never logged: " + text)
-d = socket.create_connection(("127.0.0.1", port), timeout=20)
+d = httpc.connect(port, 20)
 req(d, "/pid"); resp(d)
-a = socket.create_connection(("127.0.0.1", port), timeout=20)
+a = httpc.connect(port, 20)
 req(a, "/sleep?s=1.5")
 running("sleep 1.5 on w1c0")
-b = socket.create_connection(("127.0.0.1", port), timeout=20)
+b = httpc.connect(port, 20)
 req(b, "/sleep?s=0.01"); time.sleep(0.3)
 req(d, "/thread")
 line, head = resp(d)

@@ -20,11 +20,14 @@
       worker's pid changed (it died), 2 when there are too few samples.
 """
 import json
+import os
 import signal
-import socket
-import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tests"))
+import httpc  # noqa: E402  the tests' one raw HTTP client
 
 CASES = [
     ("garbage", b"GARBAGE\r\n\r\n", "answer"),
@@ -50,36 +53,22 @@ CASES = [
 
 
 def one(port, data, how, counts):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s = httpc.connect(port, timeout=5)
     try:
         try:
             s.sendall(data)
         except OSError:
             counts["send_error"] = counts.get("send_error", 0) + 1
         if how == "reset":
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                         struct.pack("ii", 1, 0))
+            httpc.reset(s)
             return
         if how == "close":
             return
-        status = None
-        buf = b""
-        while True:
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                break
-            except OSError:
-                break
-            if not d:
-                break
-            buf += d
-            if status is None and b"\r\n" in buf:
-                status = buf.split(b" ", 2)[1].decode("latin-1")
-                # an answer with a keep-alive connection: stop reading
-                if b"\r\n\r\n" in buf:
-                    break
-        key = "status_" + (status or "none")
+        try:
+            r = httpc.read_response(s, data.startswith(b"HEAD "))
+        except (OSError, ValueError):
+            r = None
+        key = "status_" + (str(r.status) if r is not None else "none")
         counts[key] = counts.get(key, 0) + 1
     finally:
         s.close()

@@ -107,29 +107,8 @@ wsgi_uwsgi() {
 	    >"$log" 2>&1 &
 	SRV_PID=$!
 	SERVERS+=("$SRV_PID")
-	uwsgi_ready "uWSGI --$sock-socket $app --processes $p --threads $T${*:+ $*}" \
+	wait_ready "uWSGI --$sock-socket $app --processes $p --threads $T${*:+ $*}" \
 	    "$SRV_PID" "$SRV_PORT" "$p" "$log"
-}
-
-# uwsgi_ready NAME PID PORT WORKERS LOG: lib.sh's wait_ready with curl,
-# which reads the answer by its Content-Length: --http11-socket keeps the
-# connection for its 4 s socket timeout despite "Connection: close", and
-# wait_ready reads until the server closes.
-uwsgi_ready() {
-	local name=$1 pid=$2 port=$3 workers=$4 log=$5 i
-	for i in $(seq 1 100); do
-		if [ "$(children "$pid" | wc -w)" -ge "$workers" ] &&
-		    [ "$(curl -s -m 2 "http://127.0.0.1:$port/")" = \
-		    "Hello, world!" ]; then
-			say "$name (pid $pid) on port $port"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "bench/$SUITE: $name did not start; its log:" >&2
-	tail -n 20 "$log" | sed 's/^/  /' >&2
-	exit 1
 }
 
 # wsgi_gunicorn APP P [options]: gunicorn -k gthread, backlog 128.
