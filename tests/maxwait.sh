@@ -7,7 +7,7 @@
 # 20 clients on /sleep/2 with 2 threads: 2 are served; the 18 others wait
 # in the listen backlog (the gate is closed) and are shed after 0.5 s,
 # long before a thread frees, none of them run.
-SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 start_server --threads 2 --max-wait 500 --stats "127.0.0.1:$SPORT"
 clients=()
 for i in $(seq 1 20); do
