@@ -522,7 +522,7 @@ struct reply {			/* what the application answers */
 	bool			 length_set;	/* a stream's Content-Length */
 	uint64_t		 length;
 	bool			 close;		/* Connection: close */
-	bool			 shed;		/* see request_shed() */
+	bool			 requeue;	/* see request_requeue() */
 	struct stream		*stream;	/* once streaming */
 	uint64_t		 streamed;	/* bytes written */
 	bool			 failed;	/* the stream's handler failed */

@@ -654,7 +654,7 @@ reply_headers(struct worker *w, struct reply *rep, struct MHD_Response *resp,
 	    reply_add(resp, s, MHD_HTTP_HEADER_RETRY_AFTER, "1") == -1)
 		return -1;
 	if ((w->cfg->keepalive_timeout == 0 || atomic_load(&w->retiring) ||
-	    rep->close || rep->shed) &&
+	    rep->close || rep->requeue) &&
 	    reply_add(resp, s, MHD_HTTP_HEADER_CONNECTION, "close") == -1)
 		return -1;
 	return 0;

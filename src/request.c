@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@
 
 #include "poolserve.h"
 
-#define SHED_WAIT_MS	20	/* request_shed(): a wait that long */
+#define REQUEUE_RUN_MS	5	/* request_requeue(): a run that long */
+#define REQUEUE_WAIT_MS	20	/* or a wait that long */
 #define GONE_CHECK_US	1000	/* request_run(): a wait that long */
 
 /*
@@ -89,19 +91,32 @@ request_sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 /*
- * With several workers, a keep-alive request that waited SHED_WAIT_MS or
- * more for a thread, while others still wait, is answered with
- * Connection: close: the client's next request then waits in the shared
- * listen backlog, where whichever worker is free first takes it, instead
- * of in this worker's queue while another worker may be idle.  Short
- * waits (fast routes) keep their connections; one worker has no other to
- * hand over to.  Runs on a pool thread.
+ * With several workers, waiting should be global: a keep-alive client's
+ * next request waits in the worker that holds its connection, even while
+ * another worker has a free thread.  So when others wait, here or in the
+ * shared listen backlog, a slow request (it ran REQUEUE_RUN_MS or more,
+ * or waited REQUEUE_WAIT_MS) is answered with Connection: close: the
+ * client's next request then queues in the backlog behind those, where
+ * the first free worker takes it.  A reconnection costs little beside a
+ * slow request; fast requests keep their connections, and one worker has
+ * no other to hand over to.  Runs on a pool thread.
  */
 static bool
-request_shed(struct worker *w, uint64_t waited_us)
+request_requeue(struct worker *w, uint64_t waited_us, uint64_t ran_us)
 {
-	return w->cfg->processes > 1 && waited_us >= SHED_WAIT_MS * 1000 &&
-	    atomic_load(&w->sw->pool.waiting) > 0;
+	struct pollfd	 pfd[CONFIG_MAX_HTTP];
+	unsigned	 i;
+
+	if (w->cfg->processes == 1 || (ran_us < REQUEUE_RUN_MS * 1000 &&
+	    waited_us < REQUEUE_WAIT_MS * 1000))
+		return false;
+	if (atomic_load(&w->sw->pool.waiting) > 0)
+		return true;
+	for (i = 0; i < w->nlisten; i++) {
+		pfd[i].fd = w->listen_fds[i];
+		pfd[i].events = POLLIN;
+	}
+	return w->nlisten > 0 && poll(pfd, w->nlisten, 0) > 0;
 }
 
 /* --max-wait: a request shed, counted and logged. */
@@ -251,7 +266,8 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	atomic_store(&w->running_fd[core], -1);
 	if (!(stream = r->reply.stream != NULL)) {
 		r->status = r->reply.status;
-		r->reply.shed = request_shed(w, taken_us - r->parsed_us);
+		r->reply.requeue = request_requeue(w, taken_us - r->parsed_us,
+		    pool_now_us() - taken_us);
 	}
 	stats_end(st, r->reply.status);
 	atomic_store(&w->busy_since[core], 0);

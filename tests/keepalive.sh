@@ -70,6 +70,30 @@ for i in $(seq 1 20); do curl -s -D - -o /dev/null "$(url /)"; done |
     grep -qi '^Connection: close' && fail "fast requests lost keep-alive"
 ok "2 workers, 3 keep-alive clients of /sleep/0.3: 12 answers, $shed connections handed back to the shared backlog"
 stop_server
+
+# Waiting is global: 4 workers of 2 threads, 12 keep-alive clients of 5
+# requests of /sleep/0.2 each.  4 clients are always waiting; they should
+# wait in the shared backlog, not in a worker while another worker has a
+# free thread: a request that waited 50 ms or more in a worker is flagged
+# by --queue-warn.  Before waiting was made global, 22 of the 60 were.
+start_server --processes 4 --threads 2 --queue-warn 50
+CURLS=
+for c in $(seq 1 12); do
+	curl -s -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
+	    -o /dev/null -w '%{http_code}\n' --max-time 30 \
+	    "$(url /sleep/0.2)" "$(url /sleep/0.2)" "$(url /sleep/0.2)" \
+	    "$(url /sleep/0.2)" "$(url /sleep/0.2)" >"$TMP/g$c" &
+	CURLS="$CURLS $!"
+done
+# shellcheck disable=SC2086
+wait $CURLS
+[ "$(cat "$TMP"/g* | grep -c '^200$')" = 60 ] ||
+    fail "60 answers expected: $(cat "$TMP"/g* | sort | uniq -c)"
+queued=$(grep -c 'GET /sleep/0.2 => .*\[queued [0-9]* msecs\]' "$TMP/err")
+[ "$queued" -le 3 ] ||
+    fail "$queued of 60 requests waited 50 ms or more in a worker"
+ok "4 workers x 2 threads, 12 keep-alive clients: $queued of 60 requests waited 50 ms or more in a worker"
+stop_server
 start_server --processes 1 --threads 1
 CURLS=
 for c in 1 2; do
