@@ -98,15 +98,6 @@ log_write(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static uint64_t
-log_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ISO-8601 local time with microseconds: 2026-11-23T12:00:00.123456 */
 size_t
 log_timestamp(char *buf, size_t len)
@@ -270,7 +261,7 @@ log_access_failed(int error)
 
 	lost = atomic_fetch_add(&access_lost, 1) + 1;
 	atomic_store(&access_failing, true);
-	now = log_now_ms();
+	now = pool_now_ms();
 	last = atomic_load(&access_report_ms);
 	if (last != 0 && now - last < LOG_REPORT_MS)
 		return;

@@ -38,28 +38,11 @@ struct pool_thread_arg {
 	unsigned	 core;
 };
 
-/* The worker's clock: monotonic milliseconds (deadlines, waits). */
-uint64_t
-pool_now_ms(void)
-{
-	return pool_now_us() / 1000;
-}
-
 /* A pool thread's name, "w<worker>c<core>": ps, the logs, the stats. */
 void
 pool_thread_name(char *buf, size_t len, unsigned worker, unsigned core)
 {
 	snprintf(buf, len, "w%uc%u", worker, core);
-}
-
-/* Monotonic microseconds, for the histograms. */
-uint64_t
-pool_now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 int

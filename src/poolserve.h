@@ -404,8 +404,22 @@ struct pool {
 						   start, us; 0 between */
 };
 
-uint64_t	 pool_now_ms(void);
-uint64_t	 pool_now_us(void);
+/* The one clock: monotonic microseconds and milliseconds. */
+static inline uint64_t
+pool_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static inline uint64_t
+pool_now_ms(void)
+{
+	return pool_now_us() / 1000;
+}
+
 void		 pool_thread_name(char *, size_t, unsigned, unsigned);
 int		 pool_init(struct pool *, unsigned, unsigned, unsigned,
 		    unsigned, pool_run_fn *, void *);

@@ -61,10 +61,7 @@ clock_wall(void)
 long long
 clock_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(clock_mono() * 1000);
 }
 
 /* write(2) it all; -1 when the descriptor is gone (a hung-up terminal). */
