@@ -50,6 +50,9 @@ pool_init(struct pool *p, unsigned threads, unsigned queue,
     unsigned max_conns, unsigned grace_ms, pool_run_fn *run, void *arg)
 {
 	memset(p, 0, sizeof(*p));
+	TAILQ_INIT(&p->fifo);
+	TAILQ_INIT(&p->back);
+	TAILQ_INIT(&p->fresh_list);
 	p->threads = threads;
 	p->queue_max = queue;
 	p->max_conns = max_conns;
@@ -141,15 +144,7 @@ pool_gate_check(struct pool *p)
 static void
 pool_fresh_unlink(struct pool *p, struct pool_fresh *f)
 {
-	if (f->prev != NULL)
-		f->prev->next = f->next;
-	else
-		p->fresh_head = f->next;
-	if (f->next != NULL)
-		f->next->prev = f->prev;
-	else
-		p->fresh_tail = f->prev;
-	f->prev = f->next = NULL;
+	TAILQ_REMOVE(&p->fresh_list, f, entry);
 	f->linked = false;
 	p->fresh--;
 }
@@ -163,17 +158,19 @@ pool_fresh_unlink(struct pool *p, struct pool_fresh *f)
 int
 pool_gate(struct pool *p, int *timeout_ms)
 {
-	uint64_t	 now = pool_now_ms();
+	struct pool_fresh	*f;
+	uint64_t		 now = pool_now_ms();
 	int		 open;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->fresh_head != NULL && p->fresh_head->deadline <= now)
-		pool_fresh_unlink(p, p->fresh_head);
+	while ((f = TAILQ_FIRST(&p->fresh_list)) != NULL &&
+	    f->deadline <= now)
+		pool_fresh_unlink(p, f);
 	open = pool_gate_open(p);
 	p->gate_waiting = !open;
 	*timeout_ms = -1;
-	if (!open && p->fresh_head != NULL)
-		*timeout_ms = (int)(p->fresh_head->deadline - now);
+	if (!open && (f = TAILQ_FIRST(&p->fresh_list)) != NULL)
+		*timeout_ms = (int)(f->deadline - now);
 	pthread_mutex_unlock(&p->lock);
 	return open;
 }
@@ -205,13 +202,7 @@ pool_conn_start(struct pool *p, struct pool_fresh *f)
 {
 	pthread_mutex_lock(&p->lock);
 	f->deadline = pool_now_ms() + p->grace_ms;
-	f->next = NULL;
-	f->prev = p->fresh_tail;
-	if (p->fresh_tail != NULL)
-		p->fresh_tail->next = f;
-	else
-		p->fresh_head = f;
-	p->fresh_tail = f;
+	TAILQ_INSERT_TAIL(&p->fresh_list, f, entry);
 	f->linked = true;
 	pool_gate_wake(p);	/* a sleeping acceptor learns the deadline */
 	pthread_mutex_unlock(&p->lock);
@@ -259,13 +250,8 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 		v = POOL_REJECTED;
 		pool_gate_check(p);
 	} else {
-		it->next = NULL;
 		it->queued_us = pool_now_us();
-		if (p->tail != NULL)
-			p->tail->next = it;
-		else
-			p->head = it;
-		p->tail = it;
+		TAILQ_INSERT_TAIL(&p->fifo, it, entry);
 		p->waiting++;
 		p->waiting_first += it->first;
 		if (!p->defer_wakes && p->idle > 0)
@@ -280,24 +266,23 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 static struct pool_item *
 pool_take_locked(struct pool *p)
 {
-	struct pool_item	*it;
+	struct pool_item	*it, *next;
 
-	while (p->head == NULL && !p->stopping) {
+	while (TAILQ_EMPTY(&p->fifo) && !p->stopping) {
 		p->idle++;
 		pthread_cond_wait(&p->work, &p->lock);
 		p->idle--;
 	}
 	if (p->stopping)
 		return NULL;
-	it = p->head;
-	if ((p->head = it->next) == NULL)
-		p->tail = NULL;
+	it = TAILQ_FIRST(&p->fifo);
+	TAILQ_REMOVE(&p->fifo, it, entry);
 	p->waiting--;
 	p->waiting_first -= it->first;
 	p->running++;
 	/* the next has waited too long for those running: one more thread */
-	if (p->defer_wakes && p->head != NULL && p->idle > 0 &&
-	    pool_now_us() - p->head->queued_us >= POOL_WAKE_US)
+	if (p->defer_wakes && (next = TAILQ_FIRST(&p->fifo)) != NULL &&
+	    p->idle > 0 && pool_now_us() - next->queued_us >= POOL_WAKE_US)
 		pthread_cond_signal(&p->work);
 	if (it->first)
 		pool_gate_check(p);	/* see pool_gate_open() */
@@ -353,10 +338,10 @@ pool_flush(struct pool *p)
 	int		 again = -1;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->head == NULL || p->idle == 0)
+	if (TAILQ_EMPTY(&p->fifo) || p->idle == 0)
 		goto out;
 	now = pool_now_us();
-	age = now - p->head->queued_us;
+	age = now - TAILQ_FIRST(&p->fifo)->queued_us;
 	for (i = 0; i < p->threads && age < POOL_WAKE_US; i++)
 		if (p->since[i] != 0 && now - p->since[i] < POOL_WAKE_US)
 			coming++;
@@ -374,41 +359,38 @@ out:
 }
 
 /*
- * --max-wait: take out of the FIFO the requests whose deadline has
- * passed, for the event loop to answer 503 without a thread (the list, by
- * next; NULL for none).  *next_ms: the ms until the earliest deadline of
- * those left, -1 for none.  A request's deadline counts from its arrival,
- * so the FIFO is not in deadline order: all of it is looked at.
+ * --max-wait: move from the FIFO to *out the requests whose deadline has
+ * passed, for the event loop to answer 503 without a thread.  *next_ms:
+ * the ms until the earliest deadline of those left, -1 for none.  A
+ * request's deadline counts from its arrival, so the FIFO is not in
+ * deadline order: all of it is looked at.
  */
-struct pool_item *
-pool_expire(struct pool *p, int *next_ms)
+void
+pool_expire(struct pool *p, struct pool_items *out, int *next_ms)
 {
-	struct pool_item	*it, **pp, *out = NULL, **tail = &out;
-	uint64_t		 now = pool_now_us(), next = 0;
+	struct pool_item	*it, *next;
+	uint64_t		 now = pool_now_us(), first = 0;
 
+	TAILQ_INIT(out);
 	pthread_mutex_lock(&p->lock);
-	p->tail = NULL;
-	for (pp = &p->head; (it = *pp) != NULL; ) {
-		if (it->deadline_us == 0 || it->deadline_us > now) {
-			if (it->deadline_us != 0 &&
-			    (next == 0 || it->deadline_us < next))
-				next = it->deadline_us;
-			p->tail = it;
-			pp = &it->next;
+	for (it = TAILQ_FIRST(&p->fifo); it != NULL; it = next) {
+		next = TAILQ_NEXT(it, entry);
+		if (it->deadline_us == 0)
+			continue;
+		if (it->deadline_us > now) {
+			if (first == 0 || it->deadline_us < first)
+				first = it->deadline_us;
 			continue;
 		}
-		*pp = it->next;
+		TAILQ_REMOVE(&p->fifo, it, entry);
+		TAILQ_INSERT_TAIL(out, it, entry);
 		p->waiting--;
 		p->waiting_first -= it->first;
-		it->next = NULL;
-		*tail = it;
-		tail = &it->next;
 	}
-	if (out != NULL)
+	if (!TAILQ_EMPTY(out))
 		pool_gate_check(p);
 	pthread_mutex_unlock(&p->lock);
-	*next_ms = next == 0 ? -1 : (int)((next - now + 999) / 1000);
-	return out;
+	*next_ms = first == 0 ? -1 : (int)((first - now + 999) / 1000);
 }
 
 /*
@@ -447,12 +429,7 @@ pool_counts(struct pool *p, struct pool_counts *c)
 static bool
 pool_back_locked(struct pool *p, struct pool_item *it)
 {
-	it->next = NULL;
-	if (p->back_tail != NULL)
-		p->back_tail->next = it;
-	else
-		p->back_head = it;
-	p->back_tail = it;
+	TAILQ_INSERT_TAIL(&p->back, it, entry);
 	if (!p->loop_asleep)
 		return false;	/* it collects before it sleeps again */
 	p->loop_asleep = false;
@@ -481,24 +458,21 @@ pool_sleep(struct pool *p)
 	bool	 sleep;
 
 	pthread_mutex_lock(&p->lock);
-	sleep = p->back_head == NULL;
+	sleep = TAILQ_EMPTY(&p->back);
 	p->loop_asleep = sleep;
 	pthread_mutex_unlock(&p->lock);
 	return sleep;
 }
 
-/* The event loop takes the items handed back, oldest first (or NULL). */
-struct pool_item *
-pool_collect(struct pool *p)
+/* The event loop takes the items handed back, oldest first, into *out. */
+void
+pool_collect(struct pool *p, struct pool_items *out)
 {
-	struct pool_item	*it;
-
+	TAILQ_INIT(out);
 	pthread_mutex_lock(&p->lock);
 	p->loop_asleep = false;
-	it = p->back_head;
-	p->back_head = p->back_tail = NULL;
+	TAILQ_CONCAT(out, &p->back, entry);
 	pthread_mutex_unlock(&p->lock);
-	return it;
 }
 
 static void *

@@ -4,6 +4,7 @@
 #ifndef POOLSERVE_H
 #define POOLSERVE_H
 
+#include <sys/queue.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -344,14 +345,16 @@ void		 stats_stop(void);
 
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {
-	struct pool_item	*next;
+	TAILQ_ENTRY(pool_item)	 entry;		/* the FIFO, or handed back */
 	uint64_t		 queued_us;	/* monotonic, pool_submit() */
 	uint64_t		 deadline_us;	/* pool_expire(); 0: none */
 	bool			 first;		/* a new connection's request */
 };
 
+TAILQ_HEAD(pool_items, pool_item);
+
 struct pool_fresh {		/* a connection not yet counted as a request */
-	struct pool_fresh	*prev, *next;
+	TAILQ_ENTRY(pool_fresh)	 entry;
 	uint64_t		 deadline;	/* ms, monotonic */
 	bool			 linked;
 };
@@ -375,9 +378,9 @@ typedef void	 pool_start_fn(unsigned, void *);
 struct pool {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 work;
-	struct pool_item	*head, *tail;	/* FIFO of waiting requests */
-	struct pool_item	*back_head, *back_tail; /* run, for the loop */
-	struct pool_fresh	*fresh_head, *fresh_tail;
+	struct pool_items	 fifo;		/* waiting requests */
+	struct pool_items	 back;		/* run, for the event loop */
+	TAILQ_HEAD(, pool_fresh) fresh_list;	/* by deadline */
 	unsigned		 threads;	/* T */
 	unsigned		 queue_max;	/* Q */
 	unsigned		 max_conns;
@@ -437,8 +440,8 @@ struct pool_item *pool_take(struct pool *);
 void		 pool_done(struct pool *);
 int		 pool_flush(struct pool *);
 bool		 pool_sleep(struct pool *);
-struct pool_item *pool_collect(struct pool *);
-struct pool_item *pool_expire(struct pool *, int *);
+void		 pool_collect(struct pool *, struct pool_items *);
+void		 pool_expire(struct pool *, struct pool_items *, int *);
 bool		 pool_probe(struct pool *);
 void		 pool_counts(struct pool *, struct pool_counts *);
 

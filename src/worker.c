@@ -468,7 +468,8 @@ worker_loop(struct worker *w)
 	const union MHD_DaemonInfo	*di;
 	struct epoll_event		 evs[16];
 	struct signalfd_siginfo		 si;
-	struct pool_item		*it, *next;
+	struct pool_items		 items;
+	struct pool_item		*it;
 	MHD_UNSIGNED_LONG_LONG		 mt;
 	uint64_t			 drain, now;
 	unsigned			 j;
@@ -547,9 +548,9 @@ wait:
 			timeout = flush;	/* wake threads then */
 		if (w->cfg->max_wait != 0) {
 			/* waited too long: answered 503 on the next round */
-			for (it = pool_expire(&w->pool, &expire); it != NULL;
-			    it = next) {
-				next = it->next;
+			pool_expire(&w->pool, &items, &expire);
+			while ((it = TAILQ_FIRST(&items)) != NULL) {
+				TAILQ_REMOVE(&items, it, entry);
 				request_expire(it);
 				expire = 0;
 			}
@@ -606,8 +607,9 @@ wait:
 		 * then libmicrohttpd sends them and reads new requests; then
 		 * threads are woken for those (pool_flush).
 		 */
-		for (it = pool_collect(&w->pool); it != NULL; it = next) {
-			next = it->next;
+		pool_collect(&w->pool, &items);
+		while ((it = TAILQ_FIRST(&items)) != NULL) {
+			TAILQ_REMOVE(&items, it, entry);
 			request_resume(it);
 		}
 		MHD_run(w->mhd);

@@ -906,6 +906,7 @@ test_hand_back(void)
 {
 	struct pool		 p;
 	struct job		 j[3];
+	struct pool_items	 items;
 	struct pool_item	*it;
 	int			 i;
 
@@ -913,7 +914,8 @@ test_hand_back(void)
 	if (!CHECK_EQ_INT(pool_init(&p, 1, 0, 100, 1000, test_run, &ctl), 0))
 		return;
 	CHECK_EQ_INT(pool_start(&p, 1), 0);
-	CHECK(pool_collect(&p) == NULL);
+	pool_collect(&p, &items);
+	CHECK(TAILQ_EMPTY(&items));
 	CHECK(pool_sleep(&p));			/* nothing to collect */
 	for (i = 0; i < 3; i++) {
 		job_init(&j[i], i + 1, false);
@@ -925,12 +927,15 @@ test_hand_back(void)
 	CHECK(readable(p.gate_fd, WAIT_MS));	/* the sleeper was woken */
 	CHECK_EQ_INT(gate_drain(&p), 1);	/* once, not three times */
 	CHECK(!pool_sleep(&p));			/* items wait: do not sleep */
-	it = pool_collect(&p);
-	for (i = 0; i < 3 && it != NULL; i++, it = it->next)
-		CHECK(it == &j[i].item);
+	pool_collect(&p, &items);
+	i = 0;
+	TAILQ_FOREACH(it, &items, entry) {
+		CHECK(i < 3 && it == &j[i].item);
+		i++;
+	}
 	CHECK_EQ_INT(i, 3);
-	CHECK(it == NULL);
-	CHECK(pool_collect(&p) == NULL);
+	pool_collect(&p, &items);
+	CHECK(TAILQ_EMPTY(&items));
 
 	/* Awake (collecting): a hand-back writes nothing to gate_fd. */
 	job_init(&j[0], 4, false);
@@ -942,9 +947,10 @@ test_hand_back(void)
 	CHECK_EQ_INT(wait_counts(&p, 0, 0), 0);
 	CHECK(!readable(p.gate_fd, 0));
 	CHECK(!pool_sleep(&p));
-	it = pool_collect(&p);
+	pool_collect(&p, &items);
+	it = TAILQ_FIRST(&items);
 	CHECK(it == &j[0].item);
-	CHECK(it != NULL && it->next == NULL);
+	CHECK(it != NULL && TAILQ_NEXT(it, entry) == NULL);
 	CHECK(pool_sleep(&p));
 	pool_stop(&p);
 	test_pool_free(&p);
