@@ -34,6 +34,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <microhttpd.h>		/* its reason phrases, for a log line */
+
 #include "poolserve.h"
 
 #ifndef HAVE_PYTHON
@@ -87,7 +89,26 @@ static const char wsgi_helpers[] =
 
 struct wsgi_app {
 	PyObject	*callable;
+	PyObject	*environ;	/* what every request's starts as */
 	char		 what[1100];	/* for the logs */
+};
+
+/* The str of the C string seen last, made again only when it changes. */
+struct wsgi_memo {
+	char		 s[64];
+	PyObject	*o;
+};
+
+/*
+ * The environ keys of the request headers seen so far ("Accept" gives
+ * "HTTP_ACCEPT"), made once: open addressing on the name, lower-cased;
+ * at most half the slots are filled, so that names a client makes up
+ * cost a key per request rather than memory for ever.
+ */
+#define WSGI_KEYS	128
+struct wsgi_key {
+	char		 name[48];
+	PyObject	*key;		/* interned */
 };
 
 /* What the interpreter holds for every application of this process. */
@@ -107,14 +128,20 @@ static struct {
 			*k_multiprocess, *k_run_once, *k_file_wrapper,
 			*k_terminated, *v_http, *v_empty;
 	PyObject	*s_close, *s_fileno, *s_tell;
+	struct wsgi_memo m_method, m_proto, m_sname, m_sport, m_raddr;
+	struct wsgi_key	 keys[WSGI_KEYS];
+	unsigned	 nkeys;
+	bool		 reason_logged;
 	unsigned	 worker;
 } py;
 
 static __thread PyThreadState	*wsgi_ts;	/* this pool thread's */
+static __thread PyObject	*wsgi_sr;	/* its start_response */
 
 /* The state of one call of the application. */
 struct wsgi_call {
 	struct poolserve_request	*r;
+	struct wsgi_app			*wa;
 	PyObject			*status;	/* str, or NULL */
 	PyObject			*headers;	/* list, or NULL */
 	PyObject			*pending;	/* one piece held back */
@@ -128,6 +155,7 @@ struct wsgi_responder {
 	struct wsgi_call	*call;		/* NULL once the call ended */
 };
 
+static PyObject	*wsgi_template(struct app *);
 static PyObject	*wsgi_responder_call(PyObject *, PyObject *, PyObject *);
 static PyObject	*wsgi_responder_write(PyObject *, PyObject *);
 
@@ -378,6 +406,35 @@ wsgi_import_check(const struct config *cfg, const char *arg, char *err,
 }
 
 /*
+ * With --preload, in the master before fork: the import's cyclic garbage
+ * collected, then every object left moved to the permanent generation
+ * (gc.freeze), which the collector never visits.  A full collection in a
+ * worker would otherwise write to each inherited object's header and
+ * copy nearly the whole heap the workers share (measured: Flask on 4 x
+ * 10 after one full collection in each worker, PSS 74.6 MB without,
+ * 44.6 MB with).  What the workers make is collected as always.  GIL
+ * held; -1 with a Python exception.
+ */
+static int
+wsgi_freeze(void)
+{
+	PyObject	*gc, *res;
+	int		 rc = -1;
+
+	if ((gc = PyImport_ImportModule("gc")) == NULL)
+		return -1;
+	if ((res = PyObject_CallMethod(gc, "collect", NULL)) != NULL) {
+		Py_DECREF(res);
+		if ((res = PyObject_CallMethod(gc, "freeze", NULL)) != NULL) {
+			Py_DECREF(res);
+			rc = 0;
+		}
+	}
+	Py_DECREF(gc);
+	return rc;
+}
+
+/*
  * In the master: with --preload, start Python and import here (the
  * workers inherit both); else in a child process, so that the master
  * never runs Python and a reload imports edited code afresh.
@@ -399,6 +456,12 @@ wsgi_check(const struct config *cfg, const char *arg, char *err,
 	if ((fn = wsgi_import(arg, err, errlen)) == NULL)
 		return -1;
 	Py_DECREF(fn);		/* imported: in sys.modules now */
+	if (wsgi_freeze() == -1) {
+		wsgi_print_error("gc.freeze");
+		snprintf(err, errlen, "cannot freeze the imported objects "
+		    "(the traceback is above)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -430,6 +493,11 @@ wsgi_init(struct app *a)
 		PyEval_RestoreThread(py.main);	/* a second application */
 	py.in_worker = true;
 	wa->callable = wsgi_import(a->arg, err, sizeof(err));
+	if (wa->callable != NULL && (wa->environ = wsgi_template(a)) == NULL) {
+		wsgi_print_error(wa->what);
+		snprintf(err, sizeof(err), "cannot make the environ");
+		Py_CLEAR(wa->callable);
+	}
 	py.main = PyEval_SaveThread();
 	if (wa->callable == NULL) {
 		log_msg("worker %u: %s", a->worker, err);
@@ -493,64 +561,187 @@ wsgi_latin1(const char *s)
 	return PyUnicode_DecodeLatin1(s, (Py_ssize_t)strlen(s), NULL);
 }
 
+/* The str of s (latin-1), from m when s is what it was last.  GIL held. */
+static PyObject *
+wsgi_memo(struct wsgi_memo *m, const char *s)
+{
+	PyObject	*o;
+	size_t		 len = strlen(s);
+
+	if (m->o != NULL && strcmp(m->s, s) == 0)
+		return Py_NewRef(m->o);
+	if ((o = PyUnicode_DecodeLatin1(s, (Py_ssize_t)len, NULL)) != NULL &&
+	    len < sizeof(m->s)) {
+		memcpy(m->s, s, len + 1);
+		Py_XSETREF(m->o, Py_NewRef(o));
+	}
+	return o;
+}
+
+/*
+ * The environ key of a request header, a new reference: "HTTP_" and the
+ * name upper-cased with '-' made '_', or CONTENT_TYPE and CONTENT_LENGTH
+ * as they are.  GIL held (it guards py.keys).  NULL with an exception.
+ */
+static PyObject *
+wsgi_header_key(const char *name, size_t len)
+{
+	struct wsgi_key	*k = NULL;
+	PyObject	*key;
+	char		 env[300];
+	uint32_t	 h = 2166136261U;	/* FNV-1a */
+	size_t		 i, o = 0;
+	unsigned	 slot, n;
+
+	if (len < sizeof(k->name)) {
+		for (i = 0; i < len; i++)
+			h = (h ^ (uint32_t)tolower((unsigned char)name[i])) *
+			    16777619U;
+		for (n = 0, slot = h % WSGI_KEYS; n < WSGI_KEYS; n++,
+		    slot = (slot + 1) % WSGI_KEYS) {
+			k = &py.keys[slot];
+			if (k->key == NULL)
+				break;		/* not seen: k is its slot */
+			if (strcasecmp(k->name, name) == 0)
+				return Py_NewRef(k->key);
+		}
+	}
+	if (strcasecmp(name, "Content-Type") != 0 &&
+	    strcasecmp(name, "Content-Length") != 0)
+		o = (size_t)snprintf(env, sizeof(env), "HTTP_");
+	for (i = 0; i < len; i++)
+		env[o++] = name[i] == '-' ? '_' : (char)toupper((unsigned char)
+		    name[i]);
+	env[o] = '\0';
+	if (k == NULL || k->key != NULL || py.nkeys >= WSGI_KEYS / 2)
+		return PyUnicode_FromStringAndSize(env, (Py_ssize_t)o);
+	if ((key = PyUnicode_InternFromString(env)) == NULL)
+		return NULL;
+	memcpy(k->name, name, len + 1);
+	k->key = Py_NewRef(key);
+	py.nkeys++;
+	return key;
+}
+
 struct wsgi_headers {
 	PyObject	*env;
 	int		 error;
 };
 
 /*
- * One request header into environ: HTTP_NAME (CONTENT_TYPE and
- * CONTENT_LENGTH without the prefix), a repeated field joined with ", "
- * ("; " for Cookie).  A name with "_" is left out: it would be read as
- * the same variable as one with "-" (header spoofing).
+ * One request header into environ (see wsgi_header_key), a repeated
+ * field joined with ", " ("; " for Cookie).  A name with "_" is left
+ * out: it would be read as the same variable as one with "-" (header
+ * spoofing).
  */
 static int
 wsgi_header(void *ctx, const char *name, const char *value)
 {
 	struct wsgi_headers	*h = ctx;
 	PyObject		*key, *v, *old, *joined;
-	char			 k[300];
-	size_t			 i, o = 0;
+	size_t			 len = strlen(name);
 
-	if (strchr(name, '_') != NULL || strlen(name) > 256)
+	if (len > 256 || memchr(name, '_', len) != NULL)
 		return 0;
-	if (strcasecmp(name, "Content-Type") != 0 &&
-	    strcasecmp(name, "Content-Length") != 0)
-		o = (size_t)snprintf(k, sizeof(k), "HTTP_");
-	for (i = 0; name[i] != '\0'; i++)
-		k[o++] = name[i] == '-' ? '_' : (char)toupper((unsigned char)
-		    name[i]);
-	k[o] = '\0';
-	if ((key = PyUnicode_FromString(k)) == NULL ||
+	if ((key = wsgi_header_key(name, len)) == NULL ||
 	    (v = wsgi_latin1(value != NULL ? value : "")) == NULL) {
 		Py_XDECREF(key);
 		h->error = 1;
 		return 1;
 	}
-	if ((old = PyDict_GetItemWithError(h->env, key)) != NULL) {
+	/* one look-up when the name is new, as it mostly is */
+	if ((old = PyDict_SetDefault(h->env, key, v)) != NULL && old != v) {
 		joined = PyUnicode_FromFormat("%U%s%U", old,
-		    strcmp(k, "HTTP_COOKIE") == 0 ? "; " : ", ", v);
-		Py_DECREF(v);
-		v = joined;
-	}
-	if (v == NULL || PyDict_SetItem(h->env, key, v) == -1)
+		    strcasecmp(name, "Cookie") == 0 ? "; " : ", ", v);
+		if (joined == NULL || PyDict_SetItem(h->env, key, joined) == -1)
+			h->error = 1;
+		Py_XDECREF(joined);
+	} else if (old == NULL)
 		h->error = 1;
 	Py_DECREF(key);
-	Py_XDECREF(v);
+	Py_DECREF(v);
 	return h->error;
+}
+
+/*
+ * What every request's environ starts as, made once in wsgi_init (GIL
+ * held): the constant items, and a placeholder for each item every
+ * request sets, so that a request copies one table of the final size
+ * (PyDict_Copy's fast path) and then only replaces values.  Room for a
+ * dozen request headers before the table grows.
+ */
+static PyObject *
+wsgi_template(struct app *a)
+{
+	PyObject	*env, *const each[] = { py.k_method, py.k_path,
+			    py.k_query, py.k_proto, py.k_sname, py.k_sport,
+			    py.k_raddr, py.k_rport, py.k_input };
+	size_t		 i;
+
+	if ((env = _PyDict_NewPresized(36)) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++)
+		if (PyDict_SetItem(env, each[i], Py_None) == -1)
+			goto fail;
+	if (wsgi_set(env, py.k_script, wsgi_latin1(a->prefix)) ||
+	    PyDict_SetItem(env, py.k_version, py.version) ||
+	    PyDict_SetItem(env, py.k_scheme, py.v_http) ||
+	    PyDict_SetItem(env, py.k_terminated, Py_True) ||
+	    PyDict_SetItem(env, py.k_errors, py.errors) ||
+	    PyDict_SetItem(env, py.k_multithread,
+	    a->cfg->threads > 1 ? Py_True : Py_False) ||
+	    PyDict_SetItem(env, py.k_multiprocess,
+	    a->cfg->processes > 1 ? Py_True : Py_False) ||
+	    PyDict_SetItem(env, py.k_run_once, Py_False) ||
+	    PyDict_SetItem(env, py.k_file_wrapper, py.file_wrapper))
+		goto fail;
+	return env;
+fail:
+	Py_DECREF(env);
+	return NULL;
+}
+
+/*
+ * PATH_INFO: the path below the mount prefix, "" for the prefix itself
+ * ("/app" mounted at /app), as CGI and PEP 3333 have it, so that an
+ * application can tell "/app" from "/app/".  poolserve_path gives "/"
+ * for both; the decoded path is the prefix alone when the target's path
+ * decodes to as many bytes as the prefix has (each %XX is one byte; the
+ * target was checked before routing).
+ */
+static PyObject *
+wsgi_path_info(struct app *a, struct poolserve_request *r)
+{
+	const char	*rest = poolserve_path(r), *t, *end;
+	size_t		 n = 0;
+
+	if (a->prefix[0] == '\0' || strcmp(rest, "/") != 0)
+		return wsgi_latin1(rest);
+	t = poolserve_target(r);
+	if (t[0] != '/' && (t = strstr(t, "://")) != NULL)	/* absolute */
+		t = strchr(t + 3, '/');
+	if (t != NULL) {
+		end = t + strcspn(t, "?");
+		for (; t < end; t++, n++)
+			if (*t == '%')
+				t += 2;
+	}
+	return n == strlen(a->prefix) ? Py_NewRef(py.v_empty) :
+	    wsgi_latin1(rest);
 }
 
 /* The environ of a request (PEP 3333), GIL held; NULL on error. */
 static PyObject *
 wsgi_environ(struct app *a, struct poolserve_request *r)
 {
+	struct wsgi_app		*wa = a->data;
 	struct wsgi_headers	 h;
 	PyObject		*env, *body = NULL;
 	const char		*host, *colon, *data;
-	char			 name[300];
+	char			 name[300], port[16], rport[16];
 	size_t			 len;
 
-	if ((env = PyDict_New()) == NULL)
+	if ((env = PyDict_Copy(wa->environ)) == NULL)
 		return NULL;
 	h.env = env;
 	h.error = 0;
@@ -565,31 +756,23 @@ wsgi_environ(struct app *a, struct poolserve_request *r)
 		    (int)(colon - host) : (int)strlen(host), host);
 	} else
 		snprintf(name, sizeof(name), "%s", poolserve_server_addr(r));
+	snprintf(port, sizeof(port), "%u", poolserve_server_port(r));
+	snprintf(rport, sizeof(rport), "%u", poolserve_client_port(r));
 	data = poolserve_body(r, &len);
 	if (h.error ||
-	    wsgi_set(env, py.k_method, wsgi_latin1(poolserve_method(r))) ||
-	    wsgi_set(env, py.k_script, wsgi_latin1(a->prefix)) ||
-	    wsgi_set(env, py.k_path, wsgi_latin1(poolserve_path(r))) ||
+	    wsgi_set(env, py.k_method, wsgi_memo(&py.m_method,
+	    poolserve_method(r))) ||
+	    wsgi_set(env, py.k_path, wsgi_path_info(a, r)) ||
 	    wsgi_set(env, py.k_query, wsgi_latin1(poolserve_query(r))) ||
-	    wsgi_set(env, py.k_proto, wsgi_latin1(poolserve_version(r))) ||
-	    wsgi_set(env, py.k_sname, wsgi_latin1(name)) ||
-	    wsgi_set(env, py.k_sport, PyUnicode_FromFormat("%u",
-	    poolserve_server_port(r))) ||
-	    wsgi_set(env, py.k_raddr, wsgi_latin1(poolserve_client_addr(r))) ||
-	    wsgi_set(env, py.k_rport, PyUnicode_FromFormat("%u",
-	    poolserve_client_port(r))) ||
-	    PyDict_SetItem(env, py.k_version, py.version) ||
-	    PyDict_SetItem(env, py.k_scheme, py.v_http) ||
+	    wsgi_set(env, py.k_proto, wsgi_memo(&py.m_proto,
+	    poolserve_version(r))) ||
+	    wsgi_set(env, py.k_sname, wsgi_memo(&py.m_sname, name)) ||
+	    wsgi_set(env, py.k_sport, wsgi_memo(&py.m_sport, port)) ||
+	    wsgi_set(env, py.k_raddr, wsgi_memo(&py.m_raddr,
+	    poolserve_client_addr(r))) ||
+	    wsgi_set(env, py.k_rport, wsgi_latin1(rport)) ||
 	    (body = PyBytes_FromStringAndSize(data, (Py_ssize_t)len)) == NULL ||
-	    wsgi_set(env, py.k_input, PyObject_CallOneArg(py.bytesio, body)) ||
-	    PyDict_SetItem(env, py.k_terminated, Py_True) ||
-	    PyDict_SetItem(env, py.k_errors, py.errors) ||
-	    PyDict_SetItem(env, py.k_multithread,
-	    a->cfg->threads > 1 ? Py_True : Py_False) ||
-	    PyDict_SetItem(env, py.k_multiprocess,
-	    a->cfg->processes > 1 ? Py_True : Py_False) ||
-	    PyDict_SetItem(env, py.k_run_once, Py_False) ||
-	    PyDict_SetItem(env, py.k_file_wrapper, py.file_wrapper)) {
+	    wsgi_set(env, py.k_input, PyObject_CallOneArg(py.bytesio, body))) {
 		Py_XDECREF(body);
 		Py_DECREF(env);
 		return NULL;
@@ -601,6 +784,32 @@ wsgi_environ(struct app *a, struct poolserve_request *r)
 /* --- start_response and the response -------------------------------- */
 
 /*
+ * The bytes of a str of latin-1 characters (PEP 3333), read in place:
+ * such a str keeps one byte a character, NUL-terminated.  NULL with a
+ * ValueError for a wider str or one with a NUL.
+ */
+static const char *
+wsgi_latin1_data(PyObject *pair, PyObject *s)
+{
+	const char	*d;
+
+	if (PyUnicode_READY(s) == -1)
+		return NULL;
+	if (PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND) {
+		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: a "
+		    "character beyond latin-1", pair);
+		return NULL;
+	}
+	d = (const char *)PyUnicode_1BYTE_DATA(s);
+	if (strlen(d) != (size_t)PyUnicode_GET_LENGTH(s)) {
+		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: a NUL "
+		    "byte", pair);
+		return NULL;
+	}
+	return d;
+}
+
+/*
  * One response header: name and value are str of latin-1 characters
  * (PEP 3333), sent as those bytes.  -1 with a Python exception.
  */
@@ -608,31 +817,20 @@ static int
 wsgi_add_header(struct wsgi_call *c, PyObject *pair, PyObject *name,
     PyObject *value)
 {
-	PyObject	*n, *v = NULL;
-	int		 rc = -1, error;
+	const char	*n, *v;
+	int		 error;
 
-	if ((n = PyUnicode_AsLatin1String(name)) == NULL ||
-	    (v = PyUnicode_AsLatin1String(value)) == NULL)
-		goto done;
-	if (strlen(PyBytes_AS_STRING(n)) != (size_t)PyBytes_GET_SIZE(n) ||
-	    strlen(PyBytes_AS_STRING(v)) != (size_t)PyBytes_GET_SIZE(v)) {
-		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: a NUL "
-		    "byte", pair);
-		goto done;
-	}
-	if (poolserve_add_header(c->r, PyBytes_AS_STRING(n),
-	    PyBytes_AS_STRING(v)) == -1) {
+	if ((n = wsgi_latin1_data(pair, name)) == NULL ||
+	    (v = wsgi_latin1_data(pair, value)) == NULL)
+		return -1;
+	if (poolserve_add_header(c->r, n, v) == -1) {
 		error = errno;
 		PyErr_Format(PyExc_ValueError, "WSGI header %R refused: %s",
 		    pair, error == EINVAL ? "a bad name or value, or a header "
 		    "that is the server's" : strerror(error));
-		goto done;
+		return -1;
 	}
-	rc = 0;
-done:
-	Py_XDECREF(n);
-	Py_XDECREF(v);
-	return rc;
+	return 0;
 }
 
 /*
@@ -668,6 +866,20 @@ wsgi_send_head(struct wsgi_call *c)
 	if (poolserve_set_status(c->r, status) == -1) {
 		PyErr_Format(PyExc_ValueError, "bad WSGI status %R", c->status);
 		return -1;
+	}
+	/*
+	 * libmicrohttpd 0.9 writes the status line itself, with its reason
+	 * phrase for the code: another one the application gives is not
+	 * sent (HTTP/1.1 clients ignore it, RFC 9112 section 4).  Said once
+	 * a worker, not once a request.
+	 */
+	if (!py.reason_logged && strcmp(s + 4,
+	    MHD_get_reason_phrase_for(status)) != 0) {
+		py.reason_logged = true;
+		log_msg("worker %u: %s: status \"%.*s\" is sent as \"%u %s\": "
+		    "the reason phrase is libmicrohttpd's (said once)",
+		    py.worker, c->wa->what, (int)(len > 80 ? 80 : len), s,
+		    status, MHD_get_reason_phrase_for(status));
 	}
 	for (i = 0; i < PyList_GET_SIZE(c->headers); i++) {
 		pair = PyList_GET_ITEM(c->headers, i);
@@ -755,7 +967,7 @@ wsgi_responder_call(PyObject *self, PyObject *args, PyObject *kw)
 	}
 	Py_XSETREF(c->status, Py_NewRef(status));
 	Py_XSETREF(c->headers, Py_NewRef(headers));
-	return PyObject_GetAttrString(self, "write");
+	return PyCFunction_New(&wsgi_responder_methods[0], self);
 }
 
 /* write(data), the imperative way of PEP 3333. */
@@ -835,12 +1047,17 @@ wsgi_sendfile(struct wsgi_call *c, PyObject *result)
 static int
 wsgi_iterate(struct wsgi_call *c, PyObject *result)
 {
-	PyObject	*it, *piece;
+	PyObject	*it = NULL, *piece;
+	Py_ssize_t	 i = 0;
 	int		 rc = 0;
 
-	if ((it = PyObject_GetIter(result)) == NULL)
+	/* a list, what most applications return: no iterator to make */
+	if (!PyList_CheckExact(result) && (it = PyObject_GetIter(result)) ==
+	    NULL)
 		return -1;
-	while (!c->gone && (piece = PyIter_Next(it)) != NULL) {
+	while (!c->gone && (piece = it != NULL ? PyIter_Next(it) :
+	    i < PyList_GET_SIZE(result) ? Py_NewRef(PyList_GET_ITEM(result,
+	    i++)) : NULL) != NULL) {
 		if (!PyBytes_Check(piece)) {
 			PyErr_Format(PyExc_TypeError, "the application "
 			    "yielded %s, not bytes", Py_TYPE(piece)->tp_name);
@@ -861,23 +1078,35 @@ wsgi_iterate(struct wsgi_call *c, PyObject *result)
 		if (rc == -1)
 			break;
 	}
-	Py_DECREF(it);
+	Py_XDECREF(it);
 	if (rc == 0 && PyErr_Occurred())
 		rc = -1;
 	return rc;
 }
 
-/* result.close(), always (PEP 3333), its error logged. */
+/*
+ * result.close(), always (PEP 3333), its error logged.  A list or a
+ * tuple has none, and the look-up that fails would make an exception.
+ */
 static void
 wsgi_close(struct wsgi_app *wa, PyObject *result)
 {
-	PyObject	*res;
+	PyObject	*fn, *res;
 
-	if (!PyObject_HasAttr(result, py.s_close))
+	if (PyList_CheckExact(result) || PyTuple_CheckExact(result))
 		return;
-	if ((res = PyObject_CallMethodNoArgs(result, py.s_close)) == NULL)
-		wsgi_print_error(wa->what);
-	Py_XDECREF(res);
+	switch (_PyObject_LookupAttr(result, py.s_close, &fn)) {
+	case 0:
+		return;
+	case 1:
+		res = PyObject_CallNoArgs(fn);
+		Py_DECREF(fn);
+		if (res != NULL) {
+			Py_DECREF(res);
+			return;
+		}
+	}
+	wsgi_print_error(wa->what);
 }
 
 /*
@@ -891,18 +1120,25 @@ wsgi_handle(struct app *a, struct poolserve_request *r)
 	struct wsgi_app		*wa = a->data;
 	struct wsgi_call	 c;
 	struct wsgi_responder	*sr;
-	PyObject		*env, *result = NULL, *p;
+	PyObject		*env, *result = NULL, *p, *args[2];
 	int			 rc = -1;
 
 	memset(&c, 0, sizeof(c));
+	sr = NULL;
 	c.r = r;
+	c.wa = wa;
 	PyEval_RestoreThread(wsgi_ts);
 	env = wsgi_environ(a, r);
-	sr = PyObject_New(struct wsgi_responder, &wsgi_responder_type);
-	if (env == NULL || sr == NULL)
+	/* the thread's start_response, unless an application kept it */
+	if (wsgi_sr == NULL)
+		wsgi_sr = (PyObject *)PyObject_New(struct wsgi_responder,
+		    &wsgi_responder_type);
+	if ((sr = (struct wsgi_responder *)wsgi_sr) == NULL || env == NULL)
 		goto error;
 	sr->call = &c;
-	result = PyObject_CallFunctionObjArgs(wa->callable, env, sr, NULL);
+	args[0] = env;
+	args[1] = wsgi_sr;
+	result = PyObject_Vectorcall(wa->callable, args, 2, NULL);
 	if (result == NULL)
 		goto error;
 	switch (wsgi_sendfile(&c, result)) {
@@ -937,12 +1173,14 @@ error:
 		wsgi_print_error(wa->what);
 	rc = -1;
 done:
-	if (sr != NULL) {
-		sr->call = NULL;	/* the application may keep it */
-		Py_DECREF(sr);
-	}
 	Py_XDECREF(result);
 	Py_XDECREF(env);
+	if (sr != NULL) {
+		sr->call = NULL;
+		/* kept by the application (or its write()): a new one next */
+		if (Py_REFCNT(wsgi_sr) > 1)
+			Py_CLEAR(wsgi_sr);
+	}
 	Py_XDECREF(c.status);
 	Py_XDECREF(c.headers);
 	Py_XDECREF(c.pending);

@@ -138,8 +138,34 @@ e QUERY_STRING ''
 e CONTENT_LENGTH '<absent>'
 e SERVER_NAME example.org
 e HTTP_HOST example.org:81
+# A header name seen before in another case is the same variable; names
+# beyond what poolserve keeps keys for are all there.
+get /app/environ -H 'x-rep: 3' >/dev/null
+e HTTP_X_REP 3
+many=()
+for i in $(seq 1 80); do many+=(-H "X-Many-$i: v$i"); done
+get /app/environ "${many[@]}" >/dev/null
+n=$("$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))
+print(sum(e.get("HTTP_X_MANY_%d" % i) == "v%d" % i for i in range(1, 81)))' "$TMP/body")
+[ "$n" = 80 ] || fail "80 distinct headers: $n in the environ"
+# PATH_INFO at the mount prefix itself: "" (CGI, PEP 3333), "/" below it
+for t in /app /app?x=1 /ap%70; do
+	get "$t" >/dev/null
+	[ "$(status)" = 200 ] || fail "$t: $(status) $(cat "$TMP/body")"
+	e SCRIPT_NAME /app
+	e PATH_INFO ''
+done
+e QUERY_STRING ''
+curl -s -o "$TMP/body" --max-time 30 --request-target \
+    "http://127.0.0.1:$PORT/app" "$(url /)"
+e PATH_INFO ''
+get /app/ >/dev/null
+e PATH_INFO /
+get /app/environ/ >/dev/null
+e PATH_INFO /environ/
 no_python_errors "the environ app"
-ok "environ: method, SCRIPT_NAME/PATH_INFO (decoded, latin-1) below a mount, raw QUERY_STRING, CONTENT_*, SERVER_*, REMOTE_*, joined repeats, '_' names dropped, wsgi.*"
+ok "environ: method, SCRIPT_NAME/PATH_INFO (decoded, latin-1) below a mount, \"\" at the prefix itself (also %-encoded, absolute-form), raw QUERY_STRING, CONTENT_*, SERVER_*, REMOTE_*, joined repeats, header names in any case, 80 distinct headers, '_' names dropped, wsgi.*"
 
 # 3b. two threads: each its own Python thread state, named as the thread
 $CLIENT --port "$PORT" hold --count 2 --path '/s/thread?s=0.5' >"$TMP/hold"
@@ -282,12 +308,30 @@ for i in 1 2 3; do
 	[ "$(jget name)" = w1c0 ] && [ "$(jget count)" = "$i" ] ||
 	    fail "--threads 1, request $i: $(cat "$TMP/body")"
 done
+# start_response kept past its request is refused, and leaves the
+# request of the thread that now runs alone
+get /keep >/dev/null
+[ "$(jget kept)" = 1 ] || fail "/keep: $(cat "$TMP/body")"
+headers /kept
+head -n 1 "$TMP/h" | grep -q ' 200 ' &&
+    [ "$(jget said)" = 'start_response called after the request ended' ] ||
+    fail "a kept start_response: $(head -n 1 "$TMP/h") $(cat "$TMP/body")"
+# A reason phrase of the application's: the code is kept, the phrase is
+# libmicrohttpd's, said once on the error log
+for i in 1 2; do
+	headers /reason
+	[ "$(head -n 1 "$TMP/h")" = 'HTTP/1.1 200 OK' ] &&
+	    [ "$(cat "$TMP/body")" = fine ] ||
+	    fail "/reason: $(head -n 1 "$TMP/h") $(cat "$TMP/body")"
+done
+[ "$(grep -c 'wsgi:state at /: status "200 Fine, thanks" is sent as "200 OK": the reason phrase is libmicrohttpd.s (said once)$' "$TMP/err")" = 1 ] ||
+    fail "the reason phrase line: $(grep 'reason phrase' "$TMP/err")"
 get /environ >/dev/null	# state has no /environ: 404, and no crash
 [ "$(status)" = 404 ] || fail "/environ on state: $(status)"
 get /pid >/dev/null
 [ "$(jget multithread)" = false ] && [ "$(jget multiprocess)" = false ] ||
     fail "--threads 1 --processes 1: $(cat "$TMP/body")"
-ok "--threads 1: wsgi.multithread false; 3 requests on thread w1c0, its threading.local counter 1, 2, 3"
+ok "--threads 1: wsgi.multithread false; 3 requests on thread w1c0, its threading.local counter 1, 2, 3; a start_response kept past its request refuses; a custom reason phrase: 200 OK and one log line"
 
 # 5b. 1 GiB from a generator at flat RSS; a client that leaves mid-stream
 mib=1024

@@ -24,7 +24,10 @@
 #    its workers after a short load, poolserve and uWSGI importing the
 #    app in every worker (poolserve's default; uWSGI --lazy-apps) and in
 #    the master before fork (poolserve --preload; uWSGI's default).
-#    gunicorn's is in bench/run memory.
+#    gunicorn's is in bench/run memory.  Then the same servers again
+#    after a full collection (GET /gc, gc.collect()) in every worker, as a
+#    worker that lives long enough runs one: shown beside the goals, as
+#    INFO lines.
 #
 # Time: 18 wrk runs per repeat, 6 fairness runs of 3 s, 2 sleep runs of
 # 2*-d s or more, 4 servers warmed and measured: about 3 minutes with
@@ -297,7 +300,7 @@ done
 # --- 3: /sleep/0.5 on 4 x 10; 4: memory of Flask on 4 x 10 -----------------
 
 P=$SLEEP_P
-declare -A RSS PSS INFO LABELM
+declare -A RSS PSS RSSGC PSSGC INFO LABELM
 
 # mem_measure PORT PID MODE SRV: memory.sh's warm-up, 2000 hellos from 50
 # clients, then 2xPxT requests of /sleep/0.2 from PxT clients (every
@@ -313,6 +316,13 @@ mem_measure() {
 	INFO[$mode,$srv]="$nproc processes, $thr threads"
 	say "memory $mode $srv: RSS $rss kB, PSS $pss kB, $nproc processes," \
 	    "$thr threads"
+	# 20 clients, a connection each: every worker gets some
+	hey_run 200 20 /gc "$port" -disable-keepalive >/dev/null
+	sleep 0.5
+	read -r rss pss _ < <(mem "$pid")
+	RSSGC[$mode,$srv]=$rss PSSGC[$mode,$srv]=$pss
+	say "memory $mode $srv after a full collection: RSS $rss kB, PSS" \
+	    "$pss kB"
 }
 
 # The sleep runs, then memory on the same servers: poolserve imports the
@@ -370,6 +380,13 @@ for mode in each preload; do
 		    "$(calc "${RSS[$mode,$srv]} / ${RSS[$mode,uwsgi]}" %.2f)" \
 		    "${INFO[$mode,$srv]}; PSS $(calc "${PSS[$mode,$srv]} / ${PSS[$mode,uwsgi]}" %.2f)x uWSGI's"
 	done
+	for srv in poolserve uwsgi; do
+		row "memory, Flask $P x $T, $what, after a full collection in each worker" \
+		    "${LABELM[$mode,$srv]}" - - - - - - "${RSSGC[$mode,$srv]}" \
+		    "${PSSGC[$mode,$srv]}" \
+		    "$(calc "${RSSGC[$mode,$srv]} / ${RSSGC[$mode,uwsgi]}" %.2f)" \
+		    "PSS $(calc "${PSSGC[$mode,$srv]} / ${PSSGC[$mode,uwsgi]}" %.2f)x uWSGI's"
+	done
 	for kind in RSS PSS; do
 		declare -n fig=$kind
 		r=$(calc "${fig[$mode,poolserve]} / ${fig[$mode,uwsgi]}" %.2f)
@@ -381,6 +398,13 @@ for mode in each preload; do
 		    "uWSGI's $(calc "${fig[$mode,uwsgi]} / 1024" %.1f) MB" \
 		    "(goal <= ${GOAL_MEM}x)"
 		unset -n fig
+		declare -n fig=${kind}GC
+		r=$(calc "${fig[$mode,poolserve]} / ${fig[$mode,uwsgi]}" %.2f)
+		goal "$name-gc" INFO "${LABELM[$mode,poolserve]} $kind after a" \
+		    "full collection in each worker" \
+		    "$(calc "${fig[$mode,poolserve]} / 1024" %.1f) MB, ${r}x" \
+		    "uWSGI's $(calc "${fig[$mode,uwsgi]} / 1024" %.1f) MB"
+		unset -n fig
 	done
 done
 note "Memory: Flask on $P x $T, after hey -n 2000 -c 50 on / and" \
@@ -391,6 +415,11 @@ note "Memory: Flask on $P x $T, after hey -n 2000 -c 50 on / and" \
     "uWSGI's loading the app the same way: in each worker (uWSGI" \
     "--lazy-apps, poolserve's default) or in the master before fork" \
     "(uWSGI's default, poolserve --preload).  gunicorn's memory: bench/run" \
-    "memory."
+    "memory.  After a full collection: the same servers once more after" \
+    "200 requests of /gc (gc.collect()) from 20 clients, a connection" \
+    "each, so that every worker runs one, as a worker that lives long" \
+    "enough does: one that inherited the master's objects then writes to" \
+    "each of them, unless they were frozen before fork (poolserve" \
+    "--preload runs gc.collect() and gc.freeze() in the master)."
 
 bench_finish

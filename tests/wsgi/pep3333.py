@@ -170,7 +170,8 @@ ROUTES = {k: validator(v) for k, v in ROUTES.items()}
 
 def application(environ, start_response):
     path = environ.get('PATH_INFO', '')
-    if path.startswith('/environ'):
+    # "" at the mount prefix itself, "/" below it (CGI, PEP 3333)
+    if path.startswith('/environ') or path in ('', '/'):
         return validator(environ_app)(environ, start_response)
     app = ROUTES.get(path)
     if app is None:

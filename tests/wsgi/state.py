@@ -13,6 +13,9 @@
 /nonlatin1_header: refused heads; /latin1_header: a latin-1 value
 /version     VERSION, read at import from $WSGI_TEST_VERSION_FILE
 /pid         os.getpid() and the thread name
+/reason      status "200 Fine, thanks"
+/keep, /kept /keep keeps its start_response; /kept calls it (it must
+             refuse) and says what it said
 """
 import json
 import os
@@ -152,6 +155,31 @@ def nonlatin1_header(environ, start_response):
     return [b'euro\n']
 
 
+def reason(environ, start_response):
+    start_response('200 Fine, thanks', [('Content-Type', 'text/plain')])
+    return [b'fine\n']
+
+
+kept = []
+
+
+def keep(environ, start_response):
+    """Keeps start_response past the request, as no application should."""
+    kept.append(start_response)
+    return reply(start_response, {'kept': len(kept)})
+
+
+def kept_call(environ, start_response):
+    """Calls the start_response /keep kept: it must refuse, and leave this
+    request's own alone."""
+    try:
+        kept[-1]('418 Stale', [])
+        said = 'accepted'
+    except RuntimeError as e:
+        said = str(e)
+    return reply(start_response, {'said': said})
+
+
 def version(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/plain')])
     return [VERSION.encode() + b'\n']
@@ -172,7 +200,8 @@ ROUTES = {
     '/bad_status': bad_status, '/crlf_header': crlf_header,
     '/space_header': space_header, '/hop_header': hop_header,
     '/latin1_header': latin1_header, '/nonlatin1_header': nonlatin1_header,
-    '/version': version, '/pid': pid,
+    '/version': version, '/pid': pid, '/reason': reason, '/keep': keep,
+    '/kept': kept_call,
 }
 
 
