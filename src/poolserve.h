@@ -621,7 +621,7 @@ void		 app_fini_all(void);
  */
 struct conn {
 	struct pool_fresh	 fresh;
-	struct conn		*prev, *next;	/* the worker's connections */
+	LIST_ENTRY(conn)	 entry;		/* the worker's connections */
 	struct MHD_Connection	*mhd;
 	struct poolserve_request req;		/* one request at a time */
 	struct worker		*w;
@@ -663,7 +663,7 @@ struct worker {
 	unsigned		 nlisten;	/* 0 once retiring */
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
-	struct conn		*conns;		/* main thread only */
+	LIST_HEAD(, conn)	 conns;		/* main thread only */
 	char			(*names)[NAME_MAX_THREAD];
 	void			**thread_data;	/* [core * apps + app] */
 };

@@ -88,12 +88,7 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (c == NULL)
 			return;
-		if (c->prev != NULL)
-			c->prev->next = c->next;
-		else
-			w->conns = c->next;
-		if (c->next != NULL)
-			c->next->prev = c->prev;
+		LIST_REMOVE(c, entry);
 		pool_conn_close(&w->pool, &c->fresh);
 		*socket_context = NULL;
 		if (request_release(&c->req))
@@ -131,9 +126,7 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	c->mhd = mhd;
 	c->arrived_us = w->arrival_us;
 	w->arrival_us = 0;
-	if ((c->next = w->conns) != NULL)
-		c->next->prev = c;
-	w->conns = c;
+	LIST_INSERT_HEAD(&w->conns, c, entry);
 	*socket_context = c;
 	pool_conn_start(&w->pool, &c->fresh);
 }
@@ -289,11 +282,11 @@ worker_probe(struct worker *w)
 			}
 			if (!worker_add(w, fd, &ss, len))
 				break;
-			if (w->conns == NULL ||
-			    pool_now_us() - w->conns->arrived_us < limit)
+			if (LIST_EMPTY(&w->conns) || pool_now_us() -
+			    LIST_FIRST(&w->conns)->arrived_us < limit)
 				break;	/* kept: it is fresh */
 			/* answered 503 by request_head: no slot */
-			pool_unfresh(&w->pool, &w->conns->fresh);
+			pool_unfresh(&w->pool, &LIST_FIRST(&w->conns)->fresh);
 		}
 }
 
@@ -348,7 +341,7 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why,
 	 * request yet (new ones, a request arriving) get a second to send
 	 * it, and are answered with Connection: close.
 	 */
-	for (conn = w->conns; conn != NULL; conn = conn->next) {
+	LIST_FOREACH(conn, &w->conns, entry) {
 		if (conn->req.counted)
 			continue;
 		if (conn->served > 0 && conn->fd != -1 &&
@@ -449,7 +442,7 @@ worker_sweep(struct worker *w, bool all)
 {
 	struct conn	*c;
 
-	for (c = w->conns; c != NULL; c = c->next)
+	LIST_FOREACH(c, &w->conns, entry)
 		if (c->fd != -1 && (all || c->fresh.linked) &&
 		    request_reading(&c->req) && request_client_gone(c->fd))
 			(void)shutdown(c->fd, SHUT_RDWR);
@@ -538,7 +531,8 @@ worker_loop(struct worker *w)
 		}
 		if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
 			timeout = 500;	/* look at the running times */
-		if (w->conns != NULL && (timeout == -1 || timeout > SWEEP_MS))
+		if (!LIST_EMPTY(&w->conns) &&
+		    (timeout == -1 || timeout > SWEEP_MS))
 			timeout = SWEEP_MS;
 wait:
 		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
@@ -664,6 +658,7 @@ worker_main(const struct config *cfg, struct stats *stats,
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	memset(&w, 0, sizeof(w));
+	LIST_INIT(&w.conns);
 	w.cfg = cfg;
 	w.stats = stats;
 	w.no = no;
