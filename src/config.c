@@ -45,6 +45,7 @@ enum {
 	OPT_DISABLE_LOGGING,
 	OPT_STATS,
 	OPT_STATS_REMOTE,
+	OPT_AGENT,
 	OPT_CHMOD_SOCKET,
 	OPT_REUSE_PORT,
 	OPT_USER,
@@ -88,6 +89,7 @@ static const struct option longopts[] = {
 	{ "disable-logging",	no_argument,	   NULL, OPT_DISABLE_LOGGING },
 	{ "stats",		required_argument, NULL, OPT_STATS },
 	{ "stats-allow-remote",	no_argument,	   NULL, OPT_STATS_REMOTE },
+	{ "agent",		required_argument, NULL, OPT_AGENT },
 	{ "chmod-socket",	required_argument, NULL, OPT_CHMOD_SOCKET },
 	{ "reuse-port",		no_argument,	   NULL, OPT_REUSE_PORT },
 	{ "user",		required_argument, NULL, OPT_USER },
@@ -664,6 +666,16 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 		case OPT_STATS_REMOTE:
 			cfg->stats_allow_remote = true;
 			break;
+		case OPT_AGENT:
+			if (strlen(optarg) >= sizeof(cfg->agent) ||
+			    config_parse_addr(optarg, &cfg->agent_addr,
+			    &cfg->agent_addrlen) == -1 ||
+			    cfg->agent_addr.ss_family == AF_UNIX)
+				return config_error(err, errlen,
+				    "--agent: \"%s\" is not ADDR:PORT with port "
+				    "0 to 65535 (e.g. 10.0.0.11:9192)", optarg);
+			strcpy(cfg->agent, optarg);
+			break;
 		case 't':
 			/* getopt_long takes "che" for --check: not from a file */
 			if (in_file)
@@ -887,6 +899,7 @@ config_usage(FILE *fp)
 "                 [--config file]\n"
 "                 [--access-log file | -] [--disable-logging]\n"
 "                 [--stats addr:port] [--stats-allow-remote]\n"
+"                 [--agent addr:port]\n"
 "                 [--user user] [--group group] [--allow-root]\n"
 "                 [--mount /prefix=kind[:arg] ...] [--module file.so]\n"
 "                 [--static-map /url=dir ...] [--static-hidden]\n"
@@ -947,6 +960,8 @@ config_usage(FILE *fp)
 "                           /metrics) from the master; loopback only unless\n"
 "                           --stats-allow-remote (default: off)\n"
 "  --stats-allow-remote     allow a --stats address other than loopback\n"
+"  --agent addr:port        answer HAProxy's agent-check: a line with the\n"
+"                           threads of the live workers (default: off)\n"
 "  --user user              run the workers as this user (name or uid)\n"
 "  --group group            and this group (default: the user's group)\n"
 "  --allow-root             let the workers run as root\n"

@@ -41,6 +41,7 @@ struct master {
 	struct listen_set	 ls;		/* the stats thread reads it */
 	struct identity		 id;
 	int			 stats_fd;	/* -1: no stats server */
+	int			 agent_fd;	/* -1: no --agent */
 	uint64_t		 last_tick;	/* ms */
 	struct master_worker	*workers;
 	unsigned		 nworkers;	/* slots in use: 0..n-1 */
@@ -114,6 +115,8 @@ master_spawn(struct master *m, unsigned i)
 	if (pid == 0) {
 		if (m->stats_fd != -1)
 			close(m->stats_fd);
+		if (m->agent_fd != -1)
+			close(m->agent_fd);
 		listen_child_close(&m->ls, fds);
 		if (startup_drop_privileges(&m->id) == -1)
 			_exit(1);
@@ -250,6 +253,7 @@ master_restart_only(const struct config *cur, const struct config *next)
 	CHANGED(next->processes != cur->processes, "--processes");
 	CHANGED(next->threads != cur->threads, "--threads");
 	CHANGED(strcmp(next->stats, cur->stats) != 0, "--stats");
+	CHANGED(strcmp(next->agent, cur->agent) != 0, "--agent");
 	CHANGED(strcmp(next->pidfile, cur->pidfile) != 0, "--pidfile");
 	CHANGED(strcmp(next->chdir, cur->chdir) != 0, "--chdir");
 	CHANGED(strcmp(next->access_log, cur->access_log) != 0 ||
@@ -303,6 +307,9 @@ master_reread(struct master *m)
 	next.stats_addr = cur->stats_addr;
 	next.stats_addrlen = cur->stats_addrlen;
 	next.stats_allow_remote = cur->stats_allow_remote;
+	memcpy(next.agent, cur->agent, sizeof(next.agent));
+	next.agent_addr = cur->agent_addr;
+	next.agent_addrlen = cur->agent_addrlen;
 	memcpy(next.pidfile, cur->pidfile, sizeof(next.pidfile));
 	memcpy(next.chdir, cur->chdir, sizeof(next.chdir));
 	memcpy(next.access_log, cur->access_log, sizeof(next.access_log));
@@ -514,6 +521,7 @@ master_stop(struct master *m, int sig)
 	free(m->table_pid);
 	m->table_pid = NULL;
 	stats_stop();		/* it reads m->ls */
+	agent_stop();
 	listen_free(&m->ls);
 }
 
@@ -605,6 +613,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	m.argc = argc;
 	m.argv = argv;
 	m.stats_fd = -1;
+	m.agent_fd = -1;
 	/* room for SIGTTIN: twice --processes, at least 8 more, at most 256 */
 	m.slots = cfg->processes * 2 > cfg->processes + 8 ?
 	    cfg->processes * 2 : cfg->processes + 8;
@@ -621,6 +630,10 @@ master_run(struct config *cfg, int argc, char **argv)
 	if (cfg->stats[0] != '\0')
 		master_stats_name(m.stats_fd, cfg->stats, stats_name,
 		    sizeof(stats_name));
+	if (cfg->agent[0] != '\0' && (m.agent_fd = listen_socket(
+	    &cfg->agent_addr, cfg->agent_addrlen, cfg->agent, "--agent", 64,
+	    false)) == -1)
+		goto fail;
 	if (cfg->pidfile[0] != '\0') {
 		if (startup_pidfile(cfg->pidfile) == -1)
 			goto fail;
@@ -676,6 +689,18 @@ master_run(struct config *cfg, int argc, char **argv)
 		}
 		log_msg("stats on http://%s/ (JSON) and /metrics", stats_name);
 	}
+	if (m.agent_fd != -1) {
+		master_stats_name(m.agent_fd, cfg->agent, stats_name,
+		    sizeof(stats_name));
+		if (agent_serve(m.stats, m.agent_fd) == -1) {
+			log_msg("cannot start the agent on %s: %s", stats_name,
+			    strerror(errno));
+			master_stop(&m, SIGTERM);
+			master_unlink_pidfile(&m);
+			return 1;
+		}
+		log_msg("agent-check answers on %s", stats_name);
+	}
 
 	for (;;) {
 		master_tick(&m);
@@ -730,6 +755,8 @@ fail:
 	/* start-up failed: leave nothing behind (sockets, their files, pidfile) */
 	if (m.stats_fd != -1)
 		close(m.stats_fd);
+	if (m.agent_fd != -1)
+		close(m.agent_fd);
 	listen_close(&m.ls);
 	listen_free(&m.ls);
 	master_unlink_pidfile(&m);

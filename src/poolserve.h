@@ -84,6 +84,9 @@ struct config {
 	struct sockaddr_storage	 stats_addr;
 	socklen_t		 stats_addrlen;
 	bool			 stats_allow_remote;
+	char			 agent[256];		/* "" = no agent */
+	struct sockaddr_storage	 agent_addr;
+	socklen_t		 agent_addrlen;
 	bool			 disable_logging;
 	bool			 check;
 	struct config_mount	 mounts[CONFIG_MAX_MOUNTS];
@@ -342,6 +345,11 @@ void		 stats_metrics(struct buf *, struct stats *,
 int		 stats_serve(struct stats *, int, _Atomic int *, unsigned,
 		    const char *);
 void		 stats_stop(void);
+
+/* agent.c: the --agent line for HAProxy's agent-check, a thread of the master */
+size_t		 agent_line(struct stats *, char *, size_t);
+int		 agent_serve(struct stats *, int);
+void		 agent_stop(void);
 
 /* pool.c: the bounded hand-off between connections and worker threads */
 struct pool_item {

@@ -7,6 +7,8 @@
 #   - a rolling SIGHUP of every host under load: 0 failed requests
 #   - SIGKILL of one host's master under load: 0 failed GET requests; the
 #     host, started again, is UP within seconds and takes its share
+#   - agent-check: HAProxy started with maxconn 50 on every server takes
+#     each host's maxconn from its --agent line (4)
 # Needs root (namespaces), haproxy and hey; skipped (77) otherwise.  ~30 s.
 . "$(dirname "$0")/lib.sh"
 
@@ -101,3 +103,10 @@ f=$(failed "$TMP/hey4" 240)
 awk -v s="${spread##* }" 'BEGIN { exit !(s <= 10) }' ||
     fail "after the restart, per-host counts ${spread% *} differ by ${spread##* }%"
 ok "after the restart, per-host counts ${spread% *}"
+
+# 4. the agent: a wrong maxconn on the server lines, corrected by the hosts
+cl_haproxy maxconn=50 2>"$TMP/lb.err" ||
+    fail "HAProxy did not start: $(cat "$TMP/lb.err")"
+wait_until 5 eval '[ "$(cl_haproxy_maxconns)" = "4 4 4" ]' ||
+    fail "HAProxy's maxconn per server $(cl_haproxy_maxconns), expected 4 4 4 from the agents"
+ok "agent-check: maxconn 50 in the config, 4 4 4 from the hosts' agents"

@@ -614,6 +614,17 @@ test_sockets(void)
 	/* the stats server speaks TCP only (poolserve-stat, Prometheus) */
 	CHECK_EQ_INT(parse("--stats", "unix:/tmp/s.sock", NULL), CONFIG_ERROR);
 	CHECK(strstr(errbuf, "a unix: socket is not supported") != NULL);
+
+	/* --agent: any TCP address (the line holds nothing private) */
+	CHECK_EQ_INT(parse("--agent", "10.0.0.11:9192", NULL), CONFIG_OK);
+	CHECK_EQ_STR(cfg.agent, "10.0.0.11:9192");
+	CHECK_EQ_INT(cfg.agent_addr.ss_family, AF_INET);
+	CHECK_EQ_INT(parse_none(), CONFIG_OK);
+	CHECK_EQ_STR(cfg.agent, "");
+	CHECK_EQ_INT(parse("--agent", "unix:/tmp/a.sock", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "--agent") != NULL);
+	CHECK_EQ_INT(parse("--agent", "10.0.0.11:65536", NULL), CONFIG_ERROR);
+	CHECK(strstr(errbuf, "--agent") != NULL);
 }
 
 int

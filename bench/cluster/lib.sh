@@ -6,7 +6,8 @@
 #                    on :80 (HAProxy's statistics on 127.0.0.1:8404), the
 #                    load tool
 #   host namespace i CL_NS-hi: eth0 10.200.0.(10+i)/24, poolserve on :8080,
-#                    its statistics (--stats) on :9191
+#                    its statistics (--stats) on :9191, its line for
+#                    HAProxy's agent-check (--agent) on :9192
 #
 # Everything lives in namespaces this file creates (names carry the pid, so
 # that two runs do not meet); the root namespace gets nothing but, for a
@@ -24,11 +25,15 @@ CL_NET=10.200.0
 CL_LB=$CL_NET.1
 CL_PORT=8080
 CL_STATS=9191
+CL_AGENT=9192
 CL_HOSTS=0
 CL_TMP=
 CL_LB_PID=
 CL_LB_KIND=
 declare -a CL_PIDS=() CL_OPTS=()
+# CL_HOST_OPTS[I]: host I's poolserve options instead of CL_OPTS (words
+# without spaces), for a cluster of unequal hosts.
+declare -a CL_HOST_OPTS=()
 
 cl_say() {
 	echo "# $*" >&2
@@ -108,7 +113,10 @@ cl_up() {
 cl_start_host() {
 	local i=$1 ns addr root=
 	ns=$(cl_host_ns "$i") addr=$(cl_host_addr "$i")
+	local -a opts=("${CL_OPTS[@]}")
 	[ "$(id -u)" -eq 0 ] && root=--allow-root
+	# shellcheck disable=SC2206
+	[ -n "${CL_HOST_OPTS[i]:-}" ] && opts=(${CL_HOST_OPTS[i]})
 	# The port may still be held by the workers of a master just killed
 	# (they finish their requests first): wait for it.
 	for _ in $(seq 1 100); do
@@ -116,8 +124,9 @@ cl_start_host() {
 		sleep 0.1
 	done
 	ip netns exec "$ns" "$POOLSERVE" --http "$addr:$CL_PORT" \
-	    --stats "$addr:$CL_STATS" --stats-allow-remote --pidfile "$CL_TMP/h$i.pid" \
-	    --disable-logging $root "${CL_OPTS[@]}" \
+	    --stats "$addr:$CL_STATS" --stats-allow-remote \
+	    --agent "$addr:$CL_AGENT" --pidfile "$CL_TMP/h$i.pid" \
+	    --disable-logging $root "${opts[@]}" \
 	    >>"$CL_TMP/h$i.out" 2>>"$CL_TMP/h$i.log" &
 	CL_PIDS[i]=$!
 }
@@ -125,7 +134,7 @@ cl_start_host() {
 # cl_wait_host I: until host I's statistics show every worker alive (10 s).
 cl_wait_host() {
 	local i=$1 want
-	want=$(printf '%s\n' "${CL_OPTS[@]}" | awk 'p { print; exit }
+	want=$(cl_host_opts "$i" | awk 'p { print; exit }
 	    /^--processes$/ { p = 1 }')
 	want=${want:-1}
 	for _ in $(seq 1 100); do
@@ -160,6 +169,20 @@ cl_master() {
 	cat "$CL_TMP/h$1.pid" 2>/dev/null || echo "${CL_PIDS[$1]}"
 }
 
+# cl_restart_host I: stop host I (SIGTERM, its requests finish) and start
+# it again with its options now (CL_HOST_OPTS[I] or CL_OPTS).
+cl_restart_host() {
+	local pid=${CL_PIDS[$1]}
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 1 100); do
+		cl_alive "$pid" || break
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+	cl_start_host "$1"
+	cl_wait_host "$1"
+}
+
 # cl_signal I SIGNAL: signal host I's master.
 cl_signal() {
 	local pid
@@ -171,27 +194,43 @@ cl_signal() {
 	return 0
 }
 
-# cl_haproxy [no-maxconn]: HAProxy with share/haproxy-poolserve.cfg, its
-# server lines made for CL_HOSTS hosts, maxconn = processes x threads (or
-# none).
+# cl_haproxy [VARIANT...]: HAProxy with share/haproxy-poolserve.cfg, its
+# server lines made for CL_HOSTS hosts, maxconn = each host's processes x
+# threads.  VARIANTs: no-maxconn (none on the server lines), maxconn=N (N
+# on every server line), no-agent (agent-check taken out).
 cl_haproxy() {
-	local cfg=$CL_TMP/haproxy.cfg i maxconn
+	local cfg=$CL_TMP/haproxy.cfg i maxconn v nomax= fixed= noagent=
 	command -v haproxy >/dev/null 2>&1 || cl_die "haproxy is not installed"
+	for v in "$@"; do
+		case $v in
+		no-maxconn) nomax=1 ;;
+		maxconn=*) fixed=${v#maxconn=} ;;
+		no-agent) noagent=1 ;;
+		*) cl_die "cl_haproxy: unknown variant $v" ;;
+		esac
+	done
 	cl_lb_stop
-	maxconn=$(cl_slots)
 	{
-		sed '/# servers begin/q' "$CL_SHARE/haproxy-poolserve.cfg"
+		sed '/# servers begin/q' "$CL_SHARE/haproxy-poolserve.cfg" |
+		    if [ -n "$noagent" ]; then
+			sed 's/ agent-check agent-port [0-9]* agent-inter [0-9a-z]*//'
+		    else
+			cat
+		    fi
 		for i in $(seq 1 "$CL_HOSTS"); do
-			if [ "${1:-}" = no-maxconn ]; then
+			if [ -n "$nomax" ]; then
 				echo "	server h$i $(cl_host_addr "$i"):$CL_PORT"
 			else
+				maxconn=${fixed:-$(cl_slots "$i")}
 				echo "	server h$i $(cl_host_addr "$i"):$CL_PORT maxconn $maxconn"
 			fi
 		done
 		sed -n '/# servers end/,$p' "$CL_SHARE/haproxy-poolserve.cfg"
 	} >"$cfg"
 	haproxy -c -q -f "$cfg" || cl_die "haproxy -c failed on $cfg"
-	cl_in_lb haproxy -db -f "$cfg" >"$CL_TMP/haproxy.log" 2>&1 &
+	# Not through cl_in_lb: "$!" must be the balancer itself, not a
+	# subshell running the function (cl_lb_stop signals "$!").
+	ip netns exec "$CL_NS-lb" haproxy -db -f "$cfg" >"$CL_TMP/haproxy.log" 2>&1 &
 	CL_LB_PID=$! CL_LB_KIND=haproxy
 	cl_wait_lb
 	# Every server up (checks pass) before the caller loads it.
@@ -202,44 +241,94 @@ cl_haproxy() {
 	cl_die "HAProxy does not see the hosts up: $(cl_haproxy_csv | cut -d, -f1,2,18)"
 }
 
-# cl_nginx [keepalive|no-keepalive]: nginx with share/nginx-poolserve.conf,
-# its server lines made for CL_HOSTS hosts, under a prefix in CL_TMP; the
-# upstream "keepalive" line as shipped, or added, or taken out.
+# cl_nginx [VARIANT...]: nginx with share/nginx-poolserve.conf, its server
+# lines made for CL_HOSTS hosts (the parameters of the shipped first server
+# line kept), under a prefix in CL_TMP.  A VARIANT changes one thing of the
+# shipped config, to compare in the same run:
+#   keepalive, no-keepalive   upstream "keepalive 32;" (Connection "") or none
+#   zone, no-zone             upstream "zone poolserve 64k;" or none
+#   workers=N                 worker_processes N
+#   max_conns=N, no-max_conns max_conns=N on each server line, or none
+#   rr                        round-robin (no least_conn)
 cl_nginx() {
-	local dir=$CL_TMP/nginx i ka=${1:-}
+	local dir=$CL_TMP/nginx i params
 	command -v nginx >/dev/null 2>&1 || cl_die "nginx is not installed"
 	cl_lb_stop
 	mkdir -p "$dir/logs" "$dir/tmp"
+	params=$(sed -n 's/^[[:space:]]*server [0-9.]*:[0-9]* *\([^;]*\);.*/\1/p' \
+	    "$CL_SHARE/nginx-poolserve.conf" | head -n 1)
 	{
 		sed '/upstream poolserve/q' "$CL_SHARE/nginx-poolserve.conf"
 		for i in $(seq 1 "$CL_HOSTS"); do
-			echo "		server $(cl_host_addr "$i"):$CL_PORT max_fails=1 fail_timeout=2s;"
+			echo "		server $(cl_host_addr "$i"):$CL_PORT${params:+ $params};"
 		done
 		sed -n '/upstream poolserve/,$p' "$CL_SHARE/nginx-poolserve.conf" |
-		    sed 1d | grep -v "server $CL_NET\.\|server 10\.200\.0\."
-	} | awk -v ka="$ka" '
-	    /^[ \t]*keepalive [0-9]+;/ { if (ka == "no-keepalive") next; seen = 1 }
-	    /^[ \t]*}/ && up && ka == "keepalive" && !seen { print "\t\tkeepalive 32;" }
-	    ka == "keepalive" && /proxy_set_header Connection/ { sub(/"close"/, "\"\"") }
-	    ka == "no-keepalive" && /proxy_set_header Connection/ { sub(/""/, "\"close\"") }
+		    sed 1d | grep -v '^[[:space:]]*server [0-9.]*:[0-9]*'
+	} | awk -v v="$*" '
+	    BEGIN { n = split(v, w, " "); for (i = 1; i <= n; i++) {
+		    split(w[i], kv, "="); want[kv[1]] = (kv[2] == "" ? 1 : kv[2]) } }
+	    /^[ \t]*keepalive [0-9]+;/ { if ("no-keepalive" in want) next; ka = 1 }
+	    /^[ \t]*zone [a-z_]+/ { if ("no-zone" in want) next; zone = 1 }
+	    /^[ \t]*least_conn;/ && ("rr" in want) { next }
+	    /^worker_processes / && ("workers" in want) {
+		    $0 = "worker_processes " want["workers"] ";" }
+	    /^[ \t]*server [0-9.]+:[0-9]+/ && up {
+		    if ("no-max_conns" in want || "max_conns" in want)
+			    gsub(/ max_conns=[0-9]+/, "")
+		    if ("max_conns" in want)
+			    sub(/;$/, " max_conns=" want["max_conns"] ";") }
+	    /^[ \t]*}/ && up {
+		    if (("keepalive" in want) && !ka) print "\t\tkeepalive 32;"
+		    if (("zone" in want) && !zone) print "\t\tzone poolserve 64k;"
+	    }
+	    /proxy_set_header Connection/ {
+		    if ("keepalive" in want) sub(/"close"/, "\"\"")
+		    if ("no-keepalive" in want) sub(/""/, "\"close\"") }
 	    /upstream poolserve/ { up = 1 } /^[ \t]*}/ { up = 0 }
 	    { print }' | sed "s|^http {|http {\n\tclient_body_temp_path $dir/tmp/body;\n\tproxy_temp_path $dir/tmp/proxy;\n\tfastcgi_temp_path $dir/tmp/fastcgi;\n\tuwsgi_temp_path $dir/tmp/uwsgi;\n\tscgi_temp_path $dir/tmp/scgi;|" \
 	    >"$dir/nginx.conf"
 	cl_in_lb nginx -t -q -p "$dir/" -c "$dir/nginx.conf" \
 	    -g "pid $dir/nginx.pid; error_log $dir/logs/error.log;" ||
 	    cl_die "nginx -t failed on $dir/nginx.conf"
-	cl_in_lb nginx -p "$dir/" -c "$dir/nginx.conf" \
+	ip netns exec "$CL_NS-lb" nginx -p "$dir/" -c "$dir/nginx.conf" \
 	    -g "daemon off; pid $dir/nginx.pid; error_log $dir/logs/error.log;" \
 	    >"$CL_TMP/nginx.log" 2>&1 &
 	CL_LB_PID=$! CL_LB_KIND=nginx
 	cl_wait_lb
 }
 
+# cl_alive PID: PID runs (a zombie does not).
+cl_alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
+# cl_lb_alone: port 80 in the front namespace is held by CL_LB_PID and its
+# children (nginx's workers) only.
+cl_lb_alone() {
+	local pids mine p
+	pids=$(cl_in_lb ss -Hltnp 'sport = :80' | grep -o 'pid=[0-9]*' |
+	    cut -d= -f2 | sort -u)
+	[ -n "$pids" ] || return 1
+	mine=" $CL_LB_PID $(ps -o pid= --ppid "$CL_LB_PID" | tr '\n' ' ') "
+	for p in $pids; do
+		case $mine in *" $p "*) ;; *) return 1 ;; esac
+	done
+	return 0
+}
+
+# cl_wait_lb: until the balancer just started answers on port 80, and holds
+# it alone: an earlier balancer still listening (HAProxy binds with
+# SO_REUSEPORT; nginx retries bind() for seconds) would be measured instead.
 cl_wait_lb() {
 	for _ in $(seq 1 50); do
-		[ "$(cl_in_lb curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-		    "http://$CL_LB/" 2>/dev/null)" = 200 ] && return 0
-		kill -0 "$CL_LB_PID" 2>/dev/null || break
+		if cl_lb_alone &&
+		    [ "$(cl_in_lb curl -s -o /dev/null -w '%{http_code}' \
+		    --max-time 2 "http://$CL_LB/" 2>/dev/null)" = 200 ]; then
+			return 0
+		fi
+		cl_alive "$CL_LB_PID" || break
 		sleep 0.1
 	done
 	cl_die "$CL_LB_KIND did not start: $(tail -n 5 "$CL_TMP/$CL_LB_KIND.log" "$CL_TMP/nginx/logs/error.log" 2>/dev/null)"
@@ -249,7 +338,7 @@ cl_lb_stop() {
 	[ -n "$CL_LB_PID" ] || return 0
 	kill -TERM "$CL_LB_PID" 2>/dev/null
 	for _ in $(seq 1 50); do
-		kill -0 "$CL_LB_PID" 2>/dev/null || break
+		cl_alive "$CL_LB_PID" || break
 		sleep 0.1
 	done
 	kill -KILL "$CL_LB_PID" 2>/dev/null
@@ -274,15 +363,30 @@ cl_haproxy_up() {
 	    $18 ~ /^UP/ { n++ } END { print n + 0 }'
 }
 
+# cl_haproxy_maxconns: each server's maxconn in HAProxy now (slim), "a b c".
+cl_haproxy_maxconns() {
+	cl_haproxy_csv | awk -F, '$1 == "poolserve" && $2 != "BACKEND" {
+	    printf "%s%s", n++ ? " " : "", $7 } END { print "" }'
+}
+
 # cl_haproxy_status I: HAProxy's status of host I (UP, DOWN, ...).
 cl_haproxy_status() {
 	cl_haproxy_csv | awk -F, -v s="h$1" '$1 == "poolserve" && $2 == s {
 	    print $18 }'
 }
 
-# cl_slots: processes x threads of one host.
+# cl_host_opts I: host I's poolserve options, one a line.
+cl_host_opts() {
+	if [ -n "${CL_HOST_OPTS[$1]:-}" ]; then
+		printf '%s\n' ${CL_HOST_OPTS[$1]}
+	else
+		printf '%s\n' "${CL_OPTS[@]}"
+	fi
+}
+
+# cl_slots [I]: processes x threads of host I (default: of CL_OPTS).
 cl_slots() {
-	printf '%s\n' "${CL_OPTS[@]}" | awk '
+	cl_host_opts "${1:-0}" | awk '
 	    p == "--processes" { procs = $0 } p == "--threads" { thr = $0 }
 	    { p = $0 }
 	    END { print (procs ? procs : 1) * (thr ? thr : 10) }'
