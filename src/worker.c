@@ -157,9 +157,11 @@ worker_start_mhd(struct worker *w)
 
 /*
  * --max-wait: when did the client of a just accepted socket send its
- * request, or connect if it sent nothing yet?  The kernel knows how long
- * ago it last received data on it (or completed its handshake): the time
- * it waited in the listen backlog.  Now for a socket that is not TCP.
+ * request?  When bytes wait on the socket, the kernel knows how long ago
+ * the last of them arrived: the time the request waited in the listen
+ * backlog.  0 when nothing was sent yet (a client that connects ahead of
+ * its request has not begun to wait: its request counts from when it is
+ * read); now for a socket that is not TCP.
  */
 static uint64_t
 worker_arrival(int fd)
@@ -167,7 +169,10 @@ worker_arrival(int fd)
 	struct tcp_info	 ti;
 	socklen_t	 len = sizeof(ti);
 	uint64_t	 now = pool_now_us();
+	int		 unread;
 
+	if (ioctl(fd, FIONREAD, &unread) == 0 && unread == 0)
+		return 0;
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
 	    len < offsetof(struct tcp_info, tcpi_last_data_recv) +
 	    sizeof(ti.tcpi_last_data_recv) ||
@@ -282,8 +287,10 @@ worker_probe(struct worker *w)
 			}
 			if (!worker_add(w, fd, &ss, len))
 				break;
-			if (LIST_EMPTY(&w->conns) || pool_now_us() -
-			    LIST_FIRST(&w->conns)->arrived_us < limit)
+			if (LIST_EMPTY(&w->conns) ||
+			    LIST_FIRST(&w->conns)->arrived_us == 0 ||
+			    pool_now_us() - LIST_FIRST(&w->conns)->arrived_us <
+			    limit)
 				break;	/* kept: it is fresh */
 			/* answered 503 by request_head: no slot */
 			pool_unfresh(&w->pool, &LIST_FIRST(&w->conns)->fresh);

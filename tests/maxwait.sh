@@ -66,6 +66,27 @@ grep -q 'processing request id\[2\]' "$TMP/err" && fail "D's second request ran"
 ok "a keep-alive request shed from the FIFO after 0.8 s, its connection kept"
 stop_server
 
+# A client that connects ahead of its request has not waited: 3 clients
+# connect, say nothing for 1.5 s, then ask, with 4 threads free and
+# --max-wait 1000: all 3 are served.
+start_server --threads 4 --max-wait 1000
+python3 - "$PORT" "$TESTS_DIR" >"$TMP/pre" <<'PY'
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import httpc
+port = int(sys.argv[1])
+socks = [httpc.connect(port) for _ in range(3)]
+time.sleep(1.5)
+for s in socks:
+    s.sendall(httpc.request("/"))
+print(" ".join(str(httpc.read_response(s).status) for s in socks))
+PY
+[ "$(cat "$TMP/pre")" = "200 200 200" ] ||
+    fail "connected ahead, then asked: $(cat "$TMP/pre")"
+grep -q ' shed ' "$TMP/err" && fail "a client that had not waited was shed"
+ok "3 clients silent for 1.5 s after connecting, then asking: served, not shed (--max-wait 1000)"
+stop_server
+
 # Off by default: with 1 thread, 3 clients on /sleep/1 all wait their turn.
 start_server --threads 1
 clients=()
