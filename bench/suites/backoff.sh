@@ -205,10 +205,13 @@ done
 goal backoff-default INFO "poolserve --listen 128: ${PCT[ps128]}% of the" \
     "ideal $IDEAL_RPS req/s; uWSGI --listen 128: ${PCT[uwsgi128]}%;" \
     "nginx in front: ${PCT[nginx]}%"
-v=MISS
-[ -n "$best" ] && v=PASS
-goal backoff-listen $v "poolserve ${best:+${LABEL[$best]}: ${PCT[$best]}%}${best:-none of --listen 128/512/1024 reached the goal}" \
-    "(goal >= $(calc "$GOAL * 100")% of the ideal with $C clients;" \
-    "--listen 512: ${PCT[ps512]}%, 1024: ${PCT[ps1024]}%)"
+if [ -n "$best" ]; then
+	v=PASS what="${LABEL[$best]}: ${PCT[$best]}%"
+else
+	v=MISS what="none of poolserve --listen 128/512/1024 reached it"
+fi
+goal backoff-listen $v "$what (goal >= $(calc "$GOAL * 100")% of the" \
+    "ideal with $C clients; --listen 512: ${PCT[ps512]}%, 1024:" \
+    "${PCT[ps1024]}%)"
 
 bench_finish

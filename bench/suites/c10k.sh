@@ -213,13 +213,15 @@ note "Where the resets come from, by the kernel's counters (nstat deltas" \
     "not held, $nohold_kern; with --max-wait $MAXWAIT, $maxwait_kern" \
     "${sysctl_kern:+; with the backlog and sysctls at $BIG, $sysctl_kern}." \
     "10,000 SYNs at once overflow" \
-    "the SYN queue (tcp_max_syn_backlog, so SYN cookies are sent) and" \
-    "the accept queue (ListenOverflows): the client's side of a" \
-    "connection whose final ACK the kernel dropped is up, the server's" \
-    "is not; the kernel sends the SYN-ACK again (tcp_synack_retries 5," \
-    "about a minute) and a cookie connection has no state at all, so a" \
-    "request sent on it while the queue is still full is answered with" \
-    "a reset.  The cure is to keep the accept queue from staying full:" \
+    "the accept queue (ListenOverflows = ListenDrops: final ACKs of" \
+    "handshakes dropped, SYN-ACKs sent again, TCPSynRetrans); SYN" \
+    "cookies show in SyncookiesSent when the SYN queue overflows too." \
+    "The client's side of a connection whose final ACK was dropped is" \
+    "up, the server's is not; a request sent on it after the kernel gave" \
+    "up on the half-open connection is answered with a reset.  Resets" \
+    "come with the hold (clients silent for $HOLD s), not when every" \
+    "client sends at once.  The cure is to keep the accept queue from" \
+    "staying full:" \
     "--max-wait answers the clients that waited too long with a 503" \
     "without a thread, so the queue drains at the rate 503s are written," \
     "not at P x T / 0.1 s; or a backlog (and net.core.somaxconn," \
