@@ -300,16 +300,50 @@ listen_count(const struct listen_set *ls)
 	return (ls->slots + 1) * ls->nsocks;
 }
 
+/* net.core.somaxconn, or -1 when it cannot be read. */
+static long
+listen_somaxconn(void)
+{
+	FILE	*fp;
+	long	 v = -1;
+
+	if ((fp = fopen("/proc/sys/net/core/somaxconn", "r")) == NULL)
+		return -1;
+	if (fscanf(fp, "%ld", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
+/*
+ * What to raise when a queue holding max clients is full: --listen, and
+ * net.core.somaxconn too when the kernel capped the backlog at it.
+ */
+static void
+listen_advice(const struct listen_set *ls, unsigned max, long somaxconn,
+    char *buf, size_t len)
+{
+	if (somaxconn > 0 && max >= (unsigned long)somaxconn)
+		snprintf(buf, len, "raise --listen (%u) and net.core.somaxconn "
+		    "(%ld), which caps it, to the clients expected at once",
+		    ls->backlog, somaxconn);
+	else
+		snprintf(buf, len, "raise --listen (%u) to the clients "
+		    "expected at once", ls->backlog);
+}
+
 /*
  * Once a second: which listen queues are full?  Then clients are being
- * dropped (SYN retry): say so, in the words uWSGI users know.  Returns
- * how many were.
+ * dropped (SYN retry, back in 1, 3, 7 ... s): say so, in the words uWSGI
+ * users know, and what to raise.  Returns how many were.
  */
 unsigned
 listen_check_full(const struct listen_set *ls)
 {
 	struct stats_listen	 l;
 	unsigned		 k, full = 0;
+	long			 somaxconn = 0;
+	char			 advice[160];
 	int			 fd;
 
 	for (k = 0; k < listen_count(ls); k++) {
@@ -317,15 +351,19 @@ listen_check_full(const struct listen_set *ls)
 		    stats_listen_info(fd, &l) == -1 || l.queue <= l.queue_max)
 			continue;
 		full++;
+		if (somaxconn == 0)
+			somaxconn = listen_somaxconn();
+		listen_advice(ls, l.queue_max, somaxconn, advice,
+		    sizeof(advice));
 		if (k < ls->nsocks)
 			log_msg("*** listen queue of socket \"%s\" full !!! "
-			    "(%u/%u) ***", ls->socks[k].name, l.queue,
-			    l.queue_max);
+			    "(%u/%u) *** new clients wait in SYN retry: %s",
+			    ls->socks[k].name, l.queue, l.queue_max, advice);
 		else
 			log_msg("*** listen queue of socket \"%s\" (worker "
-			    "%u) full !!! (%u/%u) ***",
-			    ls->socks[k % ls->nsocks].name, k / ls->nsocks,
-			    l.queue, l.queue_max);
+			    "%u) full !!! (%u/%u) *** new clients wait in SYN "
+			    "retry: %s", ls->socks[k % ls->nsocks].name,
+			    k / ls->nsocks, l.queue, l.queue_max, advice);
 	}
 	return full;
 }

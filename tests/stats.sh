@@ -61,9 +61,9 @@ grep -q "^listen queue 127.0.0.1:$PORT 9/8$" "$TMP/once" || fail "$(cat "$TMP/on
     fail "poolserve-stat cores: $(cat "$TMP/once")"
 ok "poolserve-stat --once shows 2 in progress, 9/8 waiting, the running URIs"
 
-wait_until 3 grep -q "\*\*\* listen queue of socket \"127.0.0.1:$PORT\" full !!! (9/8) \*\*\*" "$TMP/err" ||
-    fail "no 'listen queue full' line"
-ok "the full listen queue is logged"
+wait_until 3 grep -q "\*\*\* listen queue of socket \"127.0.0.1:$PORT\" full !!! (9/8) \*\*\* new clients wait in SYN retry: raise --listen (8) to the clients expected at once$" "$TMP/err" ||
+    fail "no 'listen queue full' line naming --listen: $(grep 'listen queue' "$TMP/err" | head -n 1)"
+ok "the full listen queue is logged, with what to raise"
 
 wait "$HOLD"
 grep -q '"status": {"200": 12}' "$TMP/hold" || fail "$(cat "$TMP/hold")"
