@@ -361,10 +361,11 @@ hey_run() {
 	}' "$out" || die "cannot read hey's output: $(tail -n 20 "$out")"
 }
 
-# rounds NAME PATH [wrk options]: REPEATS rounds of wrk_run against every
-# server of SERVERS_ORDER (PORT[server]) on PATH, each round in a rotated
-# order so that a drift of the machine's speed favours none; each run's
-# line goes to $TMP/runs.NAME.SERVER.
+# rounds NAME PATH [wrk options]: REPEATS rounds of wrk_run (or of RUN,
+# a function called as wrk_run is) against every server of SERVERS_ORDER
+# (PORT[server]) on PATH, each round in a rotated order so that a drift of
+# the machine's speed favours none; each run's line goes to
+# $TMP/runs.NAME.SERVER.
 rounds() {
 	local name=$1 path=$2 n=${#SERVERS_ORDER[@]} rep srv r
 	local -a order
@@ -376,7 +377,8 @@ rounds() {
 		order=("${SERVERS_ORDER[@]:$((rep % n))}" \
 		    "${SERVERS_ORDER[@]:0:$((rep % n))}")
 		for srv in "${order[@]}"; do
-			r=$(wrk_run "$DURATION" "${PORT[$srv]}" "$path" "$@")
+			r=$("${RUN:-wrk_run}" "$DURATION" "${PORT[$srv]}" \
+			    "$path" "$@")
 			echo "$r" >>"$TMP/runs.$name.$srv"
 			say "$name $srv run $rep/$REPEATS: $r (req/s p50 p99 errors)"
 		done

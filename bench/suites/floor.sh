@@ -52,11 +52,12 @@ for srv in "${SERVERS_ORDER[@]}"; do
 	wrk_run 1 "${PORT[$srv]}" / >/dev/null
 done
 
-# h2load_run SECS PORT: "req/s p50 p99 errors" as wrk_run prints them
+# h2load_run SECS PORT PATH: "req/s mean max errors", as wrk_run prints
+# its figures, of h2load --h1 -c100
 h2load_run() {
 	local out=$TMP/h2load.out
 	timeout $(($1 + 30)) h2load --h1 -t2 -c100 -D "$1" \
-	    "http://127.0.0.1:$2/" >"$out" 2>&1 ||
+	    "http://127.0.0.1:$2$3" >"$out" 2>&1 ||
 	    die "h2load failed against port $2: $(tail -n 5 "$out")"
 	awk '
 	function ms(v) {
@@ -76,19 +77,7 @@ h2load_run() {
 CONNS=50 rounds wrk-c50 /
 CONNS=100 rounds wrk-c100 /
 CONNS=50 rounds wrk-close / -H "Connection: close"
-n=${#SERVERS_ORDER[@]}
-for srv in "${SERVERS_ORDER[@]}"; do
-	: >"$TMP/runs.h2load-c100.$srv"
-done
-for rep in $(seq 1 "$REPEATS"); do
-	order=("${SERVERS_ORDER[@]:$((rep % n))}" \
-	    "${SERVERS_ORDER[@]:0:$((rep % n))}")
-	for srv in "${order[@]}"; do
-		r=$(h2load_run "$DURATION" "${PORT[$srv]}")
-		echo "$r" >>"$TMP/runs.h2load-c100.$srv"
-		say "h2load-c100 $srv run $rep/$REPEATS: $r"
-	done
-done
+RUN=h2load_run rounds h2load-c100 /
 
 declare -A MEM MED
 for srv in "${SERVERS_ORDER[@]}"; do
