@@ -66,7 +66,9 @@ gfail=$(ab_failures gunicorn)
 # the log up to the shutdown: warnings, errors, and the app's "cast" lines
 glog=$(sed '/Handling signal/q' "$TMP/gunicorn.log")
 gerr=$(grep -E '\[(ERROR|CRITICAL|WARNING)\]|Traceback' <<<"$glog" | head -n 5 || true)
-gcast=$(grep -c '^cast ' <<<"$glog" || true)
+# (9 processes print to one file: a line may hold two "cast" words, so
+# count the words, and the times, not the lines)
+gcast=$(grep -o 'cast' <<<"$glog" | wc -l)
 gtotal=$(awk '/^Total:/ { print $3; exit }' "$TMP/ab-gunicorn.txt" 2>/dev/null)
 
 pools=("--processes 9 --threads 12" "--threads 100")
@@ -103,16 +105,23 @@ echo
 if [ -n "$gfail" ]; then
 	echo "**gunicorn's failed replies.**  ab: $gfail.  ab counts a \"Length\""
 	echo "failure when a reply's body differs in length from the first reply's"
-	echo "(\"ok\", 2 bytes).  The app prints one \"cast\" line per request it ran:"
-	echo "$gcast lines for $n requests, by second: $(grep '^cast ' <<<"$glog" | awk '{print $5}' | sort | uniq -c | awk '{printf "%s%s at %s", (o++ ? ", " : ""), $1, $2}')."
-	echo "So $((n - gcast)) request(s) never reached the app: gunicorn closed the connection"
-	echo "without a byte (ab: $(awk '/^Total transferred:/ { print $3; exit }' "$TMP/ab-gunicorn.txt") bytes transferred for $n replies of $(awk '/^Total transferred:/ { t = $3 } END { printf "%d", t / '"$gcast"' }' "$TMP/ab-gunicorn.txt") bytes), and"
-	echo "ab took the empty reply for a wrong-length one.  gunicorn logged nothing"
+	echo "(\"ok\", 2 bytes).  The app prints \"cast\" and the time for each request it ran:"
+	echo "$gcast for $n requests, by second: $(grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}' <<<"$glog" | awk '{print $1}' | sort | uniq -c | awk '{printf "%s%s at %s", (o++ ? ", " : ""), $1, $2}')."
+	bytes=$(awk '/^Total transferred:/ { print $3; exit }' "$TMP/ab-gunicorn.txt")
+	if [ "$gcast" -ge "$n" ]; then
+		echo "Every request ran in the app, so gunicorn lost the reply after the"
+		echo "app returned it:"
+	else
+		echo "So $((n - gcast)) request(s) never reached the app, and"
+	fi
+	echo "ab got $bytes bytes for $n replies, $(awk -v t="$bytes" -v n="$n" -v f="${gfail##*Length: }" 'BEGIN { f += 0; printf "%d x %.1f", n - f, t / (n - f) }') bytes: a whole"
+	echo "reply short, a connection closed without a byte, which ab counts as a"
+	echo "reply of the wrong length.  gunicorn logged nothing"
 	echo "about it${gerr:+ beyond:}"
 	[ -z "$gerr" ] || { echo; sed 's/^/    /' <<<"$gerr"; }
 	echo
 else
-	echo "gunicorn answered every request (ab: 0 failed); its app printed $gcast \"cast\" lines, one per request."
+	echo "gunicorn answered every request (ab: 0 failed); its app printed \"cast\" $gcast times, once per request."
 	[ -z "$gerr" ] || { echo "Its log's warnings:"; echo; sed 's/^/    /' <<<"$gerr"; }
 	echo
 fi

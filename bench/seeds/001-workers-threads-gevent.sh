@@ -45,7 +45,8 @@ start_seed() {
 		start seed env -C "$APPS/001" $cmd -b "127.0.0.1:$port" ;;
 	esac
 	wait_port "$port" 20
-	sleep 1
+	# shellcheck disable=SC2086
+	wait_booted "$TMP/seed.log" $cmd
 }
 
 # cell FIGURES: "req/s / total / avg / slowest" of hey_run's figures
@@ -67,7 +68,7 @@ row() {
 	g=$(hey_run "$RUN-seed" "$n" "$c" "http://127.0.0.1:$port/")
 	stop_group "$SPID"
 	port=$(free_port)
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	start_poolserve "$port" $popts $(wsgi_opts 001 app:app)
 	f=$(hey_run "$RUN-poolserve" "$n" "$c" "http://127.0.0.1:$port/")
 	stop_group "$SPID"

@@ -120,7 +120,7 @@ i=0
 for opts in "${pools[@]}"; do
 	i=$((i + 1))
 	port=$(free_port)
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	start_poolserve "$port" $opts $(wsgi_opts 002 run:app)
 	note "poolserve $opts --wsgi run:app: ab -n $n -c $c POST $login"
 	row "poolserve-flask$i" "poolserve $opts --wsgi run:app (the same run.py)" \

@@ -107,11 +107,14 @@ wrk_row "poolserve lab, /hit (shared memory, no redis)" "http://127.0.0.1:$port/
 hits=$(curl -s "http://127.0.0.1:$port/hit")
 stop_group "$SPID"
 redis_hits=$(redis-cli -p "$redis_port" get hit 2>/dev/null || echo "?")
+# the /hit requests wrk completed against redis: runs 2, 4 and 6
+done_hits=$(cat "$TMP/wrk-2.txt" "$TMP/wrk-4.txt" "$TMP/wrk-6.txt" |
+    awk '/requests in/ { s += $1 } END { print s + 0 }')
 
 echo
-echo "redis' counter after the run: $redis_hits, the /hit requests of the Flask,"
-echo "aiohttp and poolserve rows together (the ones wrk completed and those in"
-echo "flight when it stopped).  poolserve lab's own counter: $hits."
+echo "redis' counter after the run: $redis_hits; wrk completed $done_hits /hit requests"
+echo "against the Flask, aiohttp and poolserve rows, and at most 200 per row"
+echo "were in flight when wrk stopped.  poolserve lab's own counter: $hits."
 echo
 echo "Deviations: wrk and the servers use 127.0.0.1:PORT where the seed used"
 echo "localhost:5000; the seed's macOS machine (its CPUs are not named) is"

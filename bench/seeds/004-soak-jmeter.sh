@@ -68,12 +68,10 @@ for s in "${servers[@]}"; do
 	*) echo "${0##*/}: unknown server $s" >&2; exit 64 ;;
 	esac
 done
-# JMeter takes whole seconds of ramp-up
 # ramp N: JMeter's whole seconds of ramp-up for N requests
 ramp_of() {
 	python3 -c "print(max(1, int(round($1 * $interval))))"
 }
-ramp=$(ramp_of "$n")
 # the snapshot: when the last request has been sent, plus a little
 settle=5
 
@@ -93,8 +91,10 @@ mkdir -p "$TIMELINE"
 # in_progress_log LOG: "processing" lines without their "done" line
 in_progress_log() {
 	local p d
-	p=$(grep -c 'processing request id' "$1" || true)
-	d=$(grep -c 'done request id' "$1" || true)
+	# (threads print to one file: two lines may run into one, so count
+	# the phrases, not the lines)
+	p=$(grep -o 'processing request id' "$1" | wc -l)
+	d=$(grep -o 'done request id' "$1" | wc -l)
 	echo $((p - d))
 }
 
@@ -182,6 +182,7 @@ measure() {
 		case $name in
 		poolserve100*) opts=(--processes 100 --threads 1) procs=100 ;;
 		esac
+		# shellcheck disable=SC2207  # the options are words
 		case $name in
 		poolserve100-flask)
 			# the workers fork from a master that imported Flask, as
@@ -191,6 +192,7 @@ measure() {
 		esac
 		cmd="poolserve ${opts[*]}"
 		cmd=${cmd//"$APPS"/bench/seeds/apps}
+		# shellcheck disable=SC2046
 		start server env SEED_SLEEP="$sleep_s" "$POOLSERVE" \
 		    --http "127.0.0.1:$port" --stats "127.0.0.1:$sport" \
 		    --disable-logging $(root_opt) "${opts[@]}"
@@ -222,7 +224,8 @@ measure() {
 	procs=$(procs_of "$gpid")
 	fds=$(fds_of "$gpid")
 	last=$(grep 'processing request id' "$TMP/server.log" | tail -n 1 |
-	    sed 's/.* - [0-9]*-\(.*\) (tid [0-9]*): #.*/\1/')
+	    sed -e 's/.* - [0-9]*-\(.*\) (tid [0-9]*): #.*/\1/' -e t \
+		-e 's/.* - [0-9]*-\([^ :]*\): #.*/\1/')
 	if [ "$sport" != - ]; then
 		read -r stats_ip stats_w stats_lq < <(curl -s -m 2 "http://127.0.0.1:$sport/" |
 		    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["in_progress"], d.get("waiting", "-"), d["sockets"][0]["listen_queue"])')
@@ -250,9 +253,8 @@ measure() {
 	local failed
 	failed=$(jtl_failed "$TMP/jm-$name/result.jtl" "$snap_ms")
 	[ "$sport" = - ] || stats_ip="$stats_ip (waiting $stats_w, listen_queue $stats_lq)"
-	EST[$name]=$estab INPROG[$name]=$inprog RECVQ[$name]=$recvq
-	SYNS[$name]=$synsent FAILS[$name]=${failed%% *} CURL[$name]=$curlout
-	PROCS[$name]=$procs FDS[$name]=$fds
+	# shellcheck disable=SC2034  # read by fig() through a nameref
+	EST[$name]=$estab INPROG[$name]=$inprog RECVQ[$name]=$recvq SYNS[$name]=$synsent FAILS[$name]=${failed%% *} CURL[$name]=$curlout PROCS[$name]=$procs FDS[$name]=$fds
 	printf '| %s | `%s` | %s | %s | %s | %s | %s/%s | %s | %s/%s/%s | %s | %s | %s |\n' \
 	    "$name" "$cmd" "$nreq" "$inprog" "$stats_ip" "$estab" "$recvq" "$sendq" \
 	    "$synsent" "$procs" "$threads" "$fds" "${last:--}" "$failed" "$curlout" >>"$TMP/rows"
@@ -290,6 +292,7 @@ reuse() {
 			    uwsgi --plugins http,python3 --http "127.0.0.1:$port" \
 			    --chdir "$APP" --wsgi-file app.py --callable app --threads 2 ;;
 		poolserve2*)
+			# shellcheck disable=SC2046
 			start "r-$name" env SEED_SLEEP=10 \
 			    SEED_VIEW="$([ "$name" = poolserve2 ] && echo sync || echo async)" \
 			    "$POOLSERVE" --http "127.0.0.1:$port" --disable-logging \
@@ -332,6 +335,8 @@ PY
 	done
 }
 
+# the machine before the soaks (the report is printed after them)
+machine_line >"$TMP/machine"
 : >"$TMP/rows"
 lock_hold "004"
 for s in "${servers[@]}"; do
@@ -350,7 +355,7 @@ fig() {
 
 echo "# Seed 004: JMeter soak, one request every $interval s"
 echo
-machine_line
+cat "$TMP/machine"
 echo "JMeter 2.13 (\`bench/jmeter/run\`, plan \`bench/jmeter/soak.jmx\`): N users started over N x $interval s, each one \`GET /?id=\${counter}&sleep=$sleep_s\`; the snapshot $settle s after the last was sent, then one \`curl\` as the seed tried (5 s to connect, 10 s in all), then the server is stopped."
 echo "Every Flask row runs the seed's app, \`bench/seeds/apps/004/app.py\` (SEED_SLEEP=$sleep_s; it ignores \`sleep=\`); poolserve is poolserve's lab route (C, no Python), the extra row."
 [ -z "$mode" ] || echo "Quick run (the seed's load is 1000 requests, sleep 800): figures for a look, not for the record."

@@ -218,7 +218,28 @@ gunicorn_start() {
 	shift 2
 	start gunicorn gunicorn --chdir "$APPS/$dir" -b "127.0.0.1:$port" "$@"
 	wait_port "$port" 20
-	sleep 1            # let every worker boot
+	wait_booted "$TMP/gunicorn.log" "$@"
+}
+
+# wait_booted LOG ARGS...: until gunicorn's (or hypercorn's) log shows
+# the workers of ARGS (-w N, --workers=N; default 1) booted, then 2 s
+# more for each to import the application: on a busy machine a load
+# started at once meets fewer workers than the command asked for
+wait_booted() {
+	local log=$1 w=1 prev='' a i
+	shift
+	for a in "$@"; do
+		case $a in
+		--workers=*) w=${a#--workers=} ;;
+		*) [ "$prev" = -w ] || [ "$prev" = --workers ] && w=$a ;;
+		esac
+		prev=$a
+	done
+	for i in $(seq 1 200); do
+		[ "$(grep -cE 'Booting worker|Running on' "$log" 2>/dev/null)" -ge "$w" ] && break
+		sleep 0.1
+	done
+	sleep 2
 }
 
 # load COMMAND...: a load phase, one at a time across the machine
@@ -312,6 +333,7 @@ machine_line() {
 	if [ "$busy" -gt "$SEED_BUSY_PCT" ]; then
 		if [ "${SEED_REQUIRE_IDLE:-}" = 1 ]; then
 			echo "Refused: the machine is not idle (${busy}% > ${SEED_BUSY_PCT}%)."
+			echo "${0##*/}: refused: the machine is not idle (${busy}% > ${SEED_BUSY_PCT}%)" >&2
 			exit 75
 		fi
 		echo "**Not idle**: others kept the CPUs ${busy}% busy (more than ${SEED_BUSY_PCT}%); figures that need CPU (latency, req/s under wrk) are lower than on an idle machine."
