@@ -152,10 +152,14 @@ log_keep() {
 }
 
 # raw_copy FROM TO: a copy, cut to its first and last 300 lines when
-# longer than 2000 (access logs of wrk runs)
+# longer than 2000 (access logs of wrk runs; not JMeter's results and
+# the timelines), gzipped (TO.gz) when over 16 KiB
 raw_copy() {
 	local n
 	n=$(wc -l <"$1")
+	case $1 in
+	*.jtl|*.csv) n=0 ;;
+	esac
 	if [ "$n" -gt 2000 ]; then
 		{ head -n 300 "$1"
 		  echo "[... $((n - 600)) of $n lines cut ...]"
@@ -163,6 +167,7 @@ raw_copy() {
 	else
 		cp "$1" "$2"
 	fi
+	[ "$(stat -c %s "$2")" -le 16384 ] || gzip -f -9 "$2"
 }
 
 # raw_keep: at exit, the server logs still in $TMP and every other file
