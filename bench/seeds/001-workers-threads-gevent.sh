@@ -1,17 +1,20 @@
 #!/bin/bash
-# Seed 001: a route sleeping 0.25 s behind one gunicorn worker, then four;
-# sync workers, threads, and an asynchronous worker; measured with hey.
+# Seed 001: a route taking 0.25 s behind one gunicorn worker, then four,
+# then four with two threads each, and the same route in Quart on
+# hypercorn (1 worker, 4 workers, 1 uvloop worker); measured with hey.
 #
 #   bench/seeds/001-workers-threads-gevent.sh [-q]
 #
-# Each row prints the seed's published req/s beside Debian's gunicorn
-# (Flask app, same worker model), poolserve running the same Flask app
-# (--wsgi flask_app:app) and poolserve's lab (C, no Python) with the same
-# number of requests at once, in the same run.  Every server gets the
-# same URL: GET /?sleep=0.25.  The seed's asynchronous server was Quart
-# on hypercorn (not in Debian); gunicorn -k gevent stands in for it.
-# About 2 minutes; -q (every hey -n cut to at most 20, about 1 minute)
-# writes its report to a scratch directory (see common.sh).
+# Each row prints the seed's published figures beside the seed's own
+# command run here (Debian's gunicorn 20.1 with the seed's Flask app,
+# apps/001/app.py; Debian's Quart 0.18.3 on hypercorn 0.13 with uvloop
+# for apps/001/app-quart.py), poolserve running the same app.py
+# (--wsgi app:app) with as many requests at once as the seed's server,
+# and poolserve's lab route /?sleep=0.25 (C, no Python, the extra
+# column).  The keep-alive check runs the 1-worker load against gunicorn
+# and poolserve --threads 1 with and without hey -disable-keepalive.
+# About 3 minutes; -q (every hey -n cut to at most 20) writes its report
+# to a scratch directory (see common.sh).
 . "$(dirname "$0")/common.sh"
 
 quick=
@@ -22,67 +25,137 @@ while getopts "q" opt; do
 	esac
 done
 
-need_pkgs gunicorn python3-flask python3-gevent hey
+need_pkgs gunicorn python3-flask python3-asgiref python3-quart \
+    python3-hypercorn python3-uvloop hey
 need_poolserve
 report 001 $quick
 
-url_path='/?sleep=0.25'
+RUN=0
 
-# row LABEL SEED_RPS HEY_N HEY_C GUNICORN_ARGS POOLSERVE_ARGS: gunicorn,
-# poolserve + Flask, poolserve lab, one after the other
-row() {
-	local label=$1 seed=$2 n=$3 c=$4 gargs=$5 pargs=$6 port g f p
-	[ -z "$quick" ] || [ "$n" -le 20 ] || n=20
-	port=$(free_port)
+# start_seed PORT COMMAND: the seed's server command (gunicorn ... or
+# hypercorn ...) in apps/001, bound to 127.0.0.1:PORT
+start_seed() {
+	local port=$1 cmd=$2
+	case $cmd in
+	gunicorn*)
+		# shellcheck disable=SC2086
+		start seed env -C "$APPS/001" ${cmd/gunicorn /gunicorn -b 127.0.0.1:$port } ;;
+	hypercorn*)
+		# shellcheck disable=SC2086
+		start seed env -C "$APPS/001" $cmd -b "127.0.0.1:$port" ;;
+	esac
+	wait_port "$port" 20
 	# shellcheck disable=SC2086
-	gunicorn_start "$port" $gargs flask_app:app
-	g=$(hey_run "$n" "$c" "http://127.0.0.1:$port$url_path")
-	stop_group "$SPID"
-	port=$(free_port)
-	# shellcheck disable=SC2086
-	start_poolserve "$port" $pargs "${FLASK_WSGI[@]}"
-	f=$(hey_run "$n" "$c" "http://127.0.0.1:$port$url_path")
-	stop_group "$SPID"
-	port=$(free_port)
-	# shellcheck disable=SC2086
-	start_poolserve "$port" $pargs
-	p=$(hey_run "$n" "$c" "http://127.0.0.1:$port$url_path")
-	stop_group "$SPID"
-	# shellcheck disable=SC2086
-	set -- $g
-	local grps=$1 gavg=$2 gerr=$4
-	# shellcheck disable=SC2086
-	set -- $f
-	local frps=$1 favg=$2 ferr=$4
-	# shellcheck disable=SC2086
-	set -- $p
-	printf '| %s | `hey -n %s -c %s` | %s | `gunicorn %s` | %.2f | %.3f | %s | `poolserve %s` | %.2f | %.3f | %s | %.2f | %.3f | %s |\n' \
-	    "$label" "$n" "$c" "$seed" "$gargs" "$grps" "$gavg" "$gerr" \
-	    "$pargs" "$frps" "$favg" "$ferr" "$1" "$2" "$4"
+	wait_booted "$TMP/seed.log" $cmd
 }
 
-echo "# Seed 001: workers, threads and gevent on a 0.25 s route (hey)"
+# cell FIGURES: "req/s / total / avg / slowest" of hey_run's figures
+cell() {
+	# shellcheck disable=SC2086
+	set -- $1
+	printf '%s / %s / %s / %s' "$1" "$2" "$3" "$4"
+}
+
+# row SEED_FIGURES N C SEED_COMMAND POOLSERVE_OPTIONS: the seed's command,
+# poolserve + app.py, poolserve lab, one after the other
+row() {
+	local seed=$1 n=$2 c=$3 cmd=$4 popts=$5 port g f p
+	[ -z "$quick" ] || [ "$n" -le 20 ] || n=20
+	RUN=$((RUN + 1))
+	port=$(free_port)
+	start_seed "$port" "$cmd"
+	note "$cmd: hey -n $n -c $c"
+	g=$(hey_run "$RUN-seed" "$n" "$c" "http://127.0.0.1:$port/")
+	stop_group "$SPID"
+	port=$(free_port)
+	# shellcheck disable=SC2086,SC2046
+	start_poolserve "$port" $popts $(wsgi_opts 001 app:app)
+	f=$(hey_run "$RUN-poolserve" "$n" "$c" "http://127.0.0.1:$port/")
+	stop_group "$SPID"
+	port=$(free_port)
+	# shellcheck disable=SC2086
+	start_poolserve "$port" $popts
+	p=$(hey_run "$RUN-lab" "$n" "$c" "http://127.0.0.1:$port/?sleep=0.25")
+	stop_group "$SPID"
+	printf '| `%s` | `hey -n %s -c %s` | %s | %s | %s | `%s` | %s | %s | %s |\n' \
+	    "$cmd" "$n" "$c" "$seed" "$(cell "$g")" "${g##* }" "$popts" \
+	    "$(cell "$f")" "${f##* }" "$(cell "$p")"
+}
+
+echo "# Seed 001: workers, threads and Quart on a 0.25 s route (hey)"
 echo
 machine_line
 [ -z "$quick" ] || echo "Quick run (-q): every hey -n cut to at most 20; figures for a look, not for the record."
-echo "Route: \`GET $url_path\` on every server.  gunicorn and \"poolserve + Flask\" run the same Flask app, \`bench/seeds/apps/flask_app.py\` (poolserve: \`--pythonpath bench/seeds/apps --wsgi flask_app:app\` after the options shown); \"poolserve lab\" is poolserve's C route, no Python (the baseline)."
-echo "req/s and average latency (s) as hey reports them; err = requests without a 2xx answer."
 echo
-echo "| configuration | load | seed req/s | Debian server | req/s | avg s | err | poolserve | + Flask req/s | avg s | err | lab req/s | avg s | err |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-row "1 worker, sync" "3.95" 10 5 "-w 1" "--threads 1"
-row "1 worker, sync" "3.94" 20 10 "-w 1" "--threads 1"
-row "1 worker, sync" "3.94" 50 10 "-w 1" "--threads 1"
-row "4 workers, sync" "15.15" 50 10 "-w 4" "--processes 4 --threads 1"
-row "4 workers x 2 threads" "24.54" 50 10 "-w 4 --threads 2" "--processes 4 --threads 2"
-row "1 worker x 10 threads" "-" 50 10 "-w 1 --threads 10" "--threads 10"
-row "1 worker, async (seed: Quart/hypercorn)" "33.80" 50 10 "-w 1 -k gevent" "--threads 10"
-row "4 workers, async (seed: Quart/hypercorn)" "34.32" 50 10 "-w 4 -k gevent" "--processes 4 --threads 10"
+echo "Each cell: req/s / total s / average s / slowest s, as hey prints them; err = requests without a 2xx answer.  The seed's command runs the seed's app (\`bench/seeds/apps/001/app.py\`, Flask 2.2 with an async view awaiting 0.25 s; \`app-quart.py\`, Quart); poolserve runs the same app.py (\`--pythonpath bench/seeds/apps/001 --wsgi app:app\` after the options shown); the lab is poolserve's C route \`/?sleep=0.25\` with the same options, no Python."
+echo
+echo "| seed's command (here) | load | seed (published) | seed's command here | err | poolserve | + app.py | err | lab |"
+echo "|---|---|---|---|---|---|---|---|---|"
+row "3.9477 / 2.5331 / 1.0131 / 1.2664" 10 5 "gunicorn app:app" "--threads 1"
+row "3.9432 / 5.0720 / 1.9652 / 2.5363" 20 10 "gunicorn app:app" "--threads 1"
+row "3.9445 / 12.6760 / 2.3071 / 2.5411" 50 10 "gunicorn app:app" "--threads 1"
+row "15.1464 / 3.3011 / 0.5891 / 0.7626" 50 10 "gunicorn --workers=4 app:app" "--processes 4 --threads 1"
+row "24.5377 / 2.0377 / 0.3268 / 0.5171" 50 10 "gunicorn --workers=4 --threads=2 app:app" "--processes 4 --threads 2"
+row "33.7972 / 1.4794 / 0.2950 / 0.3086" 50 10 "hypercorn app-quart:app --workers=1" "--threads 10"
+row "34.3206 / 1.4568 / 0.2902 / 0.3000" 50 10 "hypercorn app-quart:app --workers=4" "--processes 4 --threads 10"
+row "38.7390 / 1.2907 / 0.2562 / 0.2624" 50 10 "hypercorn app-quart:app --workers=1 --worker-class=uvloop" "--threads 10"
+
+# the keep-alive check: one request at a time, 10 clients, with and
+# without keep-alive
+kn=50
+[ -z "$quick" ] || kn=20
+port=$(free_port)
+start_seed "$port" "gunicorn app:app"
+note "keep-alive check: gunicorn app:app"
+ka_g=$(hey_run ka-gunicorn "$kn" 10 "http://127.0.0.1:$port/")
+ka_gd=$(hey_run ka-gunicorn-nokeepalive "$kn" 10 "http://127.0.0.1:$port/" -disable-keepalive)
+stop_group "$SPID"
+port=$(free_port)
+# shellcheck disable=SC2046
+start_poolserve "$port" --threads 1 $(wsgi_opts 001 app:app)
+note "keep-alive check: poolserve --threads 1"
+ka_p=$(hey_run ka-poolserve "$kn" 10 "http://127.0.0.1:$port/")
+ka_pd=$(hey_run ka-poolserve-nokeepalive "$kn" 10 "http://127.0.0.1:$port/" -disable-keepalive)
+stop_group "$SPID"
+
+echo
+echo "**Keep-alive.**  One request at a time (one sync worker, or poolserve"
+echo "--threads 1), \`hey -n $kn -c 10\`, with and without \`-disable-keepalive\`:"
+echo
+echo "| server | hey | req/s / total / average / slowest | err |"
+echo "|---|---|---|---|"
+echo "| \`gunicorn app:app\` | keep-alive (hey's default) | $(cell "$ka_g") | ${ka_g##* } |"
+echo "| \`gunicorn app:app\` | \`-disable-keepalive\` | $(cell "$ka_gd") | ${ka_gd##* } |"
+echo "| \`poolserve --threads 1\` + app.py | keep-alive (hey's default) | $(cell "$ka_p") | ${ka_p##* } |"
+echo "| \`poolserve --threads 1\` + app.py | \`-disable-keepalive\` | $(cell "$ka_pd") | ${ka_pd##* } |"
+echo
+# shellcheck disable=SC2086
+set -- $ka_p
+p_avg=$3 p_slow=$4
+# shellcheck disable=SC2086
+set -- $ka_pd
+pd_avg=$3 pd_slow=$4
+echo "gunicorn's sync worker closes every connection after its answer, so each"
+echo "of hey's requests is a new connection queued behind the others in the"
+echo "listen backlog, first come first served: the average is the seed's, about"
+echo "half the queue's length of waiting.  poolserve keeps the connection open,"
+echo "and a client whose answer just came sends its next request on it at once;"
+echo "it competes with the connections still waiting to be accepted and often"
+echo "wins, so some clients overtake the queue (average $p_avg s, slowest $p_slow s)."
+echo "Without keep-alive every request queues as with gunicorn: average $pd_avg s,"
+echo "slowest $pd_slow s, the seed's shape."
 echo
 echo "With 10 clients and 0.25 s per request the ceiling is 40 req/s; one"
-echo "synchronous worker (or one thread) serves 4 req/s, P x T of them 4·P·T."
-echo "poolserve reaches the ceiling as soon as P x T >= 10, with plain threads."
-echo "Deviation: the seed's async rows ran Quart on hypercorn, which Debian does"
-echo "not ship; gunicorn -k gevent runs the Flask app in their place, and"
-echo "poolserve gives its pool 10 threads per process (the 10 clients) instead."
+echo "request at a time serves 4 req/s, P x T at a time at most 4·P·T (4 x 2:"
+echo "32)."
+echo "Quart awaits the 0.25 s, so one hypercorn worker runs all 10 clients at"
+echo "once; poolserve runs the Flask app on 10 plain threads for the same."
+echo
+echo "Deviations: hey goes to 127.0.0.1:PORT (the seed: localhost:8000), each"
+echo "server bound there with -b; the seed's versions (gunicorn 20.1.0, Flask"
+echo "2.2.2, Quart 0.18.3) are Debian's too, hypercorn is Debian's 0.13.2."
+echo "The seed's app files are not published: app.py is Flask 2.2 \"[async]\""
+echo "with a 0.25 s route (an async view awaiting asyncio.sleep), app-quart.py"
+echo "the same in Quart."
+machine_end
 lock_note

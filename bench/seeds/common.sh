@@ -19,13 +19,15 @@ PY=/usr/bin/python3
 RESULTS_GIVEN=${RESULTS:+1}
 : "${RESULTS:=$BENCH_DIR/results/seeds}"
 : "${QUICK_RESULTS:=${TMPDIR:-/tmp}/poolserve-seeds-quick}"
-# poolserve's options that run the seeds' Flask application, the very
-# module (apps/flask_app.py) gunicorn, uWSGI and werkzeug run
-# shellcheck disable=SC2034
-FLASK_WSGI=(--pythonpath "$APPS" --wsgi flask_app:app)
 LOCK=/tmp/poolserve-load.lock
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/poolserve-seed.XXXXXX")
 GROUPS_STARTED=()
+# RAW: the directory beside the report that keeps the tools' raw output
+# and every server's log ($RESULTS/NNN/, set by report); until then $TMP
+RAW=
+LOGNO=0
+# the CPU share others may use before a report calls the machine busy
+: "${SEED_BUSY_PCT:=25}"
 
 seed_cleanup() {
 	local g
@@ -39,6 +41,7 @@ seed_cleanup() {
 	for g in "${GROUPS_STARTED[@]}"; do
 		wait "$g" 2>/dev/null || true
 	done
+	raw_keep
 	rm -rf "$TMP"
 	# let tee write the end of the report
 	if [ -n "${TEE_PID:-}" ]; then
@@ -105,7 +108,9 @@ wait_port() {
 start() {
 	local name=$1
 	shift
-	setsid "$@" >"$TMP/$name.log" 2>&1 3>&- 9>&- &
+	log_keep "$name"
+	printf '# %s\n' "$*" >"$TMP/$name.log"
+	setsid "$@" >>"$TMP/$name.log" 2>&1 3>&- 9>&- &
 	SPID=$!
 	GROUPS_STARTED+=("$SPID")
 }
@@ -137,6 +142,65 @@ wait_ready() {
 	die "poolserve did not start: $(tail -n 3 "$log")"
 }
 
+# log_keep NAME: the log of an earlier server called NAME goes to $RAW
+# (numbered in start order) before a new one takes its place
+log_keep() {
+	[ -n "$RAW" ] && [ -f "$TMP/$1.log" ] || return 0
+	LOGNO=$((LOGNO + 1))
+	raw_copy "$TMP/$1.log" "$RAW/$(printf '%02d' "$LOGNO")-$1.log"
+	rm -f "$TMP/$1.log"
+}
+
+# raw_copy FROM TO: a copy, cut to its first and last 300 lines when
+# longer than 2000 (access logs of wrk runs; not JMeter's results and
+# the timelines), gzipped (TO.gz) when over 16 KiB
+raw_copy() {
+	local n
+	n=$(wc -l <"$1")
+	case $1 in
+	*.jtl|*.csv) n=0 ;;
+	esac
+	if [ "$n" -gt 2000 ]; then
+		{ head -n 300 "$1"
+		  echo "[... $((n - 600)) of $n lines cut ...]"
+		  tail -n 300 "$1"; } >"$2"
+	else
+		cp "$1" "$2"
+	fi
+	[ "$(stat -c %s "$2")" -le 16384 ] || gzip -f -9 "$2"
+}
+
+# raw_keep: at exit, the server logs still in $TMP and every other file
+# the run left there (tool output, JTLs, timelines) go to $RAW
+raw_keep() {
+	[ -n "$RAW" ] && [ -d "$RAW" ] || return 0
+	local f
+	for f in "$TMP"/*.log; do
+		[ -f "$f" ] || continue
+		LOGNO=$((LOGNO + 1))
+		raw_copy "$f" "$RAW/$(printf '%02d' "$LOGNO")-$(basename "$f")"
+		rm -f "$f"
+	done
+	for f in "$TMP"/*; do
+		[ -e "$f" ] || continue
+		if [ -d "$f" ]; then
+			mkdir -p "$RAW/$(basename "$f")"
+			for g in "$f"/*; do
+				[ -f "$g" ] && raw_copy "$g" "$RAW/$(basename "$f")/$(basename "$g")"
+			done
+		else
+			raw_copy "$f" "$RAW/$(basename "$f")"
+		fi
+	done
+}
+
+# wsgi_opts DIR MODULE: poolserve's options that run the seed's
+# application MODULE (module:callable) from bench/seeds/apps/DIR, the
+# very file the seed's own server runs
+wsgi_opts() {
+	echo --pythonpath "$APPS/$1" --wsgi "$2"
+}
+
 # start_poolserve PORT [OPTIONS...]: sets SPID, waits for every worker
 start_poolserve() {
 	local port=$1 procs=1 prev='' i
@@ -150,13 +214,37 @@ start_poolserve() {
 	wait_ready "$TMP/poolserve.log" "$procs" "$SPID" 60
 }
 
-# gunicorn_start PORT ARGS...: gunicorn on 127.0.0.1:PORT, apps in $APPS
+# gunicorn_start DIR PORT ARGS...: gunicorn ARGS with the seed's
+# application directory bench/seeds/apps/DIR as its working directory
+# and -b 127.0.0.1:PORT added in front (the seed's bind is replaced by
+# a free loopback port)
 gunicorn_start() {
-	local port=$1
-	shift
-	start gunicorn gunicorn --chdir "$APPS" -b "127.0.0.1:$port" "$@"
+	local dir=$1 port=$2
+	shift 2
+	start gunicorn gunicorn --chdir "$APPS/$dir" -b "127.0.0.1:$port" "$@"
 	wait_port "$port" 20
-	sleep 1            # let every worker boot
+	wait_booted "$TMP/gunicorn.log" "$@"
+}
+
+# wait_booted LOG ARGS...: until gunicorn's (or hypercorn's) log shows
+# the workers of ARGS (-w N, --workers=N; default 1) booted, then 2 s
+# more for each to import the application: on a busy machine a load
+# started at once meets fewer workers than the command asked for
+wait_booted() {
+	local log=$1 w=1 prev='' a i
+	shift
+	for a in "$@"; do
+		case $a in
+		--workers=*) w=${a#--workers=} ;;
+		*) [ "$prev" = -w ] || [ "$prev" = --workers ] && w=$a ;;
+		esac
+		prev=$a
+	done
+	for i in $(seq 1 200); do
+		[ "$(grep -cE 'Booting worker|Running on' "$log" 2>/dev/null)" -ge "$w" ] && break
+		sleep 0.1
+	done
+	sleep 2
 }
 
 # load COMMAND...: a load phase, one at a time across the machine
@@ -215,40 +303,96 @@ report() {
 	fi
 	mkdir -p "$RESULTS"
 	REPORT=$RESULTS/$1.md
+	RAW=$RESULTS/$1
+	rm -rf "$RAW"
+	mkdir -p "$RAW"
 	exec > >(tee "$REPORT")
 	TEE_PID=$!
 }
 
-machine_line() {
-	echo "Recorded $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $("$POOLSERVE" --version 2>&1 | head -n 1)."
+# cpu_busy [SECONDS]: the percentage of all CPUs busy over SECONDS
+# (default 3) from /proc/stat: what others use while this script runs
+# nothing
+cpu_busy() {
+	local a b
+	a=$(head -n 1 /proc/stat)
+	sleep "${1:-3}"
+	b=$(head -n 1 /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {
+		split(a, x); split(b, y); tot = 0; idle = 0
+		for (i = 2; i <= 9; i++) tot += y[i] - x[i]
+		idle = (y[5] - x[5]) + (y[6] - x[6])
+		printf "%d", (tot > 0 ? 100 * (tot - idle) / tot + 0.5 : 0)
+	}'
 }
 
-# hey_run N C URL [hey options]: "req/s average slowest non-2xx+errors"
-# of one bounded hey run (-n N -c C, at most 60 s per request)
+# machine_line: the machine, the time, and how busy others keep it just
+# before the run; SEED_REQUIRE_IDLE=1 refuses a busy machine (exit 75),
+# otherwise the report is marked
+machine_line() {
+	local busy
+	busy=$(cpu_busy 3)
+	IDLE_START=$busy
+	echo "Recorded $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs, Linux $(uname -r); $("$POOLSERVE" --version 2>&1 | head -n 1)."
+	echo "Before the run: load average $(cut -d' ' -f1-3 /proc/loadavg), CPUs ${busy}% busy over 3 s with nothing of this script running."
+	if [ "$busy" -gt "$SEED_BUSY_PCT" ]; then
+		if [ "${SEED_REQUIRE_IDLE:-}" = 1 ]; then
+			echo "Refused: the machine is not idle (${busy}% > ${SEED_BUSY_PCT}%)."
+			echo "${0##*/}: refused: the machine is not idle (${busy}% > ${SEED_BUSY_PCT}%)" >&2
+			exit 75
+		fi
+		echo "**Not idle**: others kept the CPUs ${busy}% busy (more than ${SEED_BUSY_PCT}%); figures that need CPU (latency, req/s under wrk) are lower than on an idle machine."
+	fi
+}
+
+# machine_end: the same figures after the run, its servers stopped
+machine_end() {
+	local busy
+	busy=$(cpu_busy 3)
+	echo
+	echo "After the run: load average $(cut -d' ' -f1-3 /proc/loadavg), CPUs ${busy}% busy over 3 s (others)."
+	if [ "$busy" -gt "$SEED_BUSY_PCT" ] && [ "${IDLE_START:-0}" -le "$SEED_BUSY_PCT" ]; then
+		echo "**Not idle** at the end: another load started during the run."
+	fi
+	echo "Raw tool output and server logs: \`${RAW#"$TOP_DIR"/}/\`."
+}
+
+# hey_run NAME N C URL [hey options]: "req/s total average slowest
+# fastest non-2xx+errors" of one hey run, `hey -n N -c C [options] URL`
+# as the seed wrote it; hey's output is kept as $TMP/hey-NAME.txt, the
+# run bounded by timeout(1) (120 s)
 hey_run() {
-	local n=$1 c=$2 url=$3 out
-	shift 3
-	out=$(load hey -n "$n" -c "$c" -t 60 "$@" "$url") || true
-	printf '%s\n' "$out" >>"$TMP/hey.log"
+	local name=$1 n=$2 c=$3 url=$4 out
+	shift 4
+	out=$(load timeout 120 hey -n "$n" -c "$c" "$@" "$url" 2>&1) || true
+	printf '# hey -n %s -c %s %s %s\n%s\n' "$n" "$c" "$*" "$url" "$out" \
+	    >"$TMP/hey-$name.txt"
 	awk -v n="$n" '
 	/Requests\/sec:/ { rps = $2 }
+	/Total:/ && total == "" { total = $2 }
 	/Average:/ && avg == "" { avg = $2 }
 	/Slowest:/ { slow = $2 }
+	/Fastest:/ { fast = $2 }
 	/Status code distribution:/ { codes = 1; next }
 	/Error distribution:/ { codes = 0 }
 	codes && $1 ~ /^\[2[0-9][0-9]\]$/ { ok += $2 }
-	END { printf "%s %s %s %d\n", rps, avg, slow, n - ok }
+	END { if (rps == "") { print "- - - - - " n; exit }
+	      printf "%s %s %s %s %s %d\n", rps, total, avg, slow, fast, n - ok }
 	' <<<"$out"
 }
 
-# ab_run N C URL [ab options]: "req/s total_s mean_ms p50 p99 max failed
-# non2xx" of one bounded ab run (-s 120: no request waits longer; -r: a
-# reset connection is counted as failed, not fatal)
+# ab_run NAME N C URL [ab options]: "req/s total_s mean_ms p50 p99 max
+# failed non2xx" of `ab -n N -c C [options] -g NAME.tsv URL`, the seed's
+# command plus -g (ab's per-request timings, $TMP/ab-NAME.tsv; it does
+# not change the load); ab's output is kept as $TMP/ab-NAME.txt, the
+# run bounded by timeout(1) (SEED_AB_TIMEOUT, default 600 s)
 ab_run() {
-	local n=$1 c=$2 url=$3 out
-	shift 3
-	out=$(load ab -q -r -n "$n" -c "$c" -s 120 "$@" "$url" 2>&1) || true
-	printf '%s\n' "$out" >>"$TMP/ab.log"
+	local name=$1 n=$2 c=$3 url=$4 out
+	shift 4
+	out=$(load timeout "${SEED_AB_TIMEOUT:-600}" ab -n "$n" -c "$c" "$@" \
+	    -g "$TMP/ab-$name.tsv" "$url" 2>&1) || true
+	printf '# ab -n %s -c %s %s %s\n%s\n' "$n" "$c" "$*" "$url" "$out" \
+	    >"$TMP/ab-$name.txt"
 	if ! grep -q '^Requests per second:' <<<"$out"; then
 		# ab gave up: its last line says why
 		echo "- - - - - - ab: $(tail -n 1 <<<"$out")"
@@ -266,6 +410,25 @@ ab_run() {
 	END { printf "%s %s %s %s %s %s %s %s\n", rps, total, mean, p50, p99, pmax,
 	      failed == "" ? "?" : failed, non2xx == "" ? 0 : non2xx }
 	' <<<"$out"
+}
+
+# ab_failures NAME: ab's breakdown of its failed requests ("Connect: 0,
+# Receive: 0, Length: 1, Exceptions: 0"), empty when none failed
+ab_failures() {
+	sed -n 's/^   *(\(Connect.*\))$/\1/p' "$TMP/ab-$1.txt" 2>/dev/null | head -n 1
+}
+
+# ab_rounds NAME SECONDS: how ab started its requests, from -g's start
+# times (whole seconds): "1@0 100@10 100@20 ..." = how many requests
+# started at each offset from the first, grouped to multiples of SECONDS
+ab_rounds() {
+	[ -s "$TMP/ab-$1.tsv" ] || { echo "-"; return 0; }
+	awk -F'\t' -v s="$2" 'NR > 1 { t[NR] = $2; if (t0 == "" || $2 < t0) t0 = $2 }
+	END {
+		for (i in t) { k = int((t[i] - t0) / s + 0.5); c[k]++; if (k > m) m = k }
+		for (k = 0; k <= m; k++) if (c[k]) printf "%s%d@%d", (o++ ? " " : ""), c[k], k * s
+		print ""
+	}' "$TMP/ab-$1.tsv"
 }
 
 # ab_row LABEL FIGURES: a table row, failed = ab's failed + non-2xx
