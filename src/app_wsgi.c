@@ -105,7 +105,7 @@ static struct {
 			*k_sname, *k_sport, *k_raddr, *k_rport, *k_version,
 			*k_scheme, *k_input, *k_errors, *k_multithread,
 			*k_multiprocess, *k_run_once, *k_file_wrapper,
-			*k_terminated, *v_http, *v_empty;
+			*k_terminated, *v_http, *v_https, *v_empty;
 	PyObject	*s_close, *s_fileno, *s_tell;
 	unsigned	 worker;
 } py;
@@ -278,6 +278,7 @@ wsgi_start(const struct config *cfg, char *err, size_t errlen)
 	py.k_file_wrapper = wsgi_intern("wsgi.file_wrapper");
 	py.k_terminated = wsgi_intern("wsgi.input_terminated");
 	py.v_http = wsgi_intern("http");
+	py.v_https = wsgi_intern("https");
 	py.v_empty = wsgi_intern("");
 	py.s_close = wsgi_intern("close");
 	py.s_fileno = wsgi_intern("fileno");
@@ -540,6 +541,38 @@ wsgi_header(void *ctx, const char *name, const char *value)
 	return h->error;
 }
 
+static int
+wsgi_set_str(PyObject *env, const char *key, const char *value)
+{
+	PyObject	*v;
+	int		 rc;
+
+	if (value == NULL)
+		return 0;
+	if ((v = wsgi_latin1(value)) == NULL)
+		return -1;
+	rc = PyDict_SetItemString(env, key, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+/*
+ * HTTPS: the variables mod_ssl and uWSGI give (HTTPS, SSL_PROTOCOL,
+ * SSL_CLIENT_VERIFY, SSL_CLIENT_S_DN), as far as the connection has them.
+ */
+static int
+wsgi_environ_tls(PyObject *env, struct poolserve_request *r)
+{
+	if (strcmp(poolserve_scheme(r), "https") != 0)
+		return 0;
+	return wsgi_set_str(env, "HTTPS", "on") ||
+	    wsgi_set_str(env, "SSL_PROTOCOL", poolserve_tls_version(r)) ||
+	    wsgi_set_str(env, "SSL_CLIENT_VERIFY",
+	    poolserve_tls_client_verify(r)) ||
+	    wsgi_set_str(env, "SSL_CLIENT_S_DN", poolserve_tls_client_dn(r)) ?
+	    -1 : 0;
+}
+
 /* The environ of a request (PEP 3333), GIL held; NULL on error. */
 static PyObject *
 wsgi_environ(struct app *a, struct poolserve_request *r)
@@ -579,7 +612,9 @@ wsgi_environ(struct app *a, struct poolserve_request *r)
 	    wsgi_set(env, py.k_rport, PyUnicode_FromFormat("%u",
 	    poolserve_client_port(r))) ||
 	    PyDict_SetItem(env, py.k_version, py.version) ||
-	    PyDict_SetItem(env, py.k_scheme, py.v_http) ||
+	    PyDict_SetItem(env, py.k_scheme, strcmp(poolserve_scheme(r),
+	    "https") == 0 ? py.v_https : py.v_http) ||
+	    wsgi_environ_tls(env, r) ||
 	    (body = PyBytes_FromStringAndSize(data, (Py_ssize_t)len)) == NULL ||
 	    wsgi_set(env, py.k_input, PyObject_CallOneArg(py.bytesio, body)) ||
 	    PyDict_SetItem(env, py.k_terminated, Py_True) ||
