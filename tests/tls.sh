@@ -63,7 +63,12 @@ rc=$?
 "$POOLSERVE" --check --https "127.0.0.1:0,$C/a.pem,$C/a.key" \
     >"$TMP/o" 2>"$TMP/e" && grep -q 'on https://127.0.0.1:0$' "$TMP/o" ||
     fail "--check with --https alone: $(cat "$TMP/o" "$TMP/e")"
-ok "a missing file exits 78, a bad priority 64; --https alone has no --http"
+printf 'https = 127.0.0.1:0,%s,%s\ntls-priority = SECURE256:-VERS-ALL:+VERS-TLS1.3\n' \
+    "$C/b.pem" "$C/b.key" >"$TMP/conf"
+"$POOLSERVE" --check --config "$TMP/conf" >"$TMP/o" 2>"$TMP/e" &&
+    grep -q 'on https://127.0.0.1:0$' "$TMP/o" ||
+    fail "--https in --config: $(cat "$TMP/o" "$TMP/e")"
+ok "a missing file exits 78, a bad priority 64; --https alone has no --http; --config takes https and tls-priority"
 
 # --- the server -----------------------------------------------------------
 SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -269,6 +274,7 @@ t = d["workers"][0]["tls"]
 assert t["handshakes"] >= 20, t
 assert t["versions"]["TLS1.3"] >= 1 and t["versions"]["TLS1.2"] >= 1, t
 assert t["failed"]["plain_http"] >= 1 and t["failed"]["not_tls"] >= 3, t
+assert t["failed"]["refused"] >= 3, t	# TLS 1.1, TLS 1.0, CBC
 print("ok - /stats tls:", json.dumps(t))' || fail "stats JSON tls: $(stats /stats)"
 python3 "$TESTS_DIR/check_metrics.py" <<<"$(stats /metrics)" >/dev/null ||
     fail "/metrics does not parse"
