@@ -2,7 +2,7 @@
 """TLS test clients for tests/tls.sh (every one bounded by --timeout).
 
 Subcommands:
-  hold     N connections at once, each a full handshake and one request
+  many     N connections at once, each a full handshake and one request
            (Connection: close); prints the statuses as JSON.
   half     N connections that send part of a ClientHello (or nothing)
            and hold it for a while, then close.
@@ -19,7 +19,6 @@ import os
 import socket
 import ssl
 import sys
-import threading
 import time
 
 
@@ -72,29 +71,81 @@ def cn(s):
     return "?"
 
 
-def cmd_hold(a):
+def cmd_many(a):
+    """N connections from one selector loop, each a non-blocking connect,
+    handshake, request (Connection: close) and answer, so that every
+    handshake goes on as soon as the server's flight arrives (Python
+    threads would queue on the GIL); prints the statuses as JSON."""
+    import errno
+    import selectors
+    sel = selectors.DefaultSelector()
+    ctx = context(a)
     out = {}
-    lock = threading.Lock()
+    end = time.monotonic() + a.timeout
+    pending = 0
 
-    def one(i):
+    def done(st, key):
+        nonlocal pending
+        out[key] = out.get(key, 0) + 1
         try:
-            with connect(a) as s:
-                s.sendall(request(a.path.replace("{i}", str(i))))
-                st, _ = read_response(s)
-                key = str(st)
-        except Exception as e:
-            key = type(e).__name__
-        with lock:
-            out[key] = out.get(key, 0) + 1
+            sel.unregister(st["sock"])
+        except (KeyError, ValueError):
+            pass
+        st["sock"].close()
+        pending -= 1
 
-    ts = []
-    for i in range(a.count):
-        t = threading.Thread(target=one, args=(i,))
-        t.start()
-        ts.append(t)
-        time.sleep(a.stagger)
-    for t in ts:
-        t.join(a.timeout)
+    def step(st):
+        s = st["sock"]
+        try:
+            if st["phase"] == "connect":
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    return done(st, "connect:" + errno.errorcode.get(err, str(err)))
+                s = ctx.wrap_socket(s, server_hostname="127.0.0.1",
+                                    do_handshake_on_connect=False)
+                sel.unregister(st["sock"])
+                st["sock"] = s
+                sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, st)
+                st["phase"] = "handshake"
+            if st["phase"] == "handshake":
+                s.do_handshake()
+                s.send(st["req"])
+                st["phase"] = "read"
+                sel.modify(s, selectors.EVENT_READ, st)
+                st["buf"] = b""
+            if st["phase"] == "read":
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    st["buf"] += d
+                head = st["buf"].split(b"\r\n", 1)[0].split()
+                return done(st, head[1].decode() if len(head) > 1 else "closed")
+        except ssl.SSLWantReadError:
+            sel.modify(s, selectors.EVENT_READ, st)
+        except ssl.SSLWantWriteError:
+            sel.modify(s, selectors.EVENT_WRITE, st)
+        except (OSError, ssl.SSLError) as e:
+            return done(st, type(e).__name__)
+
+    started = 0
+    next_at = time.monotonic()
+    while (started < a.count or pending) and time.monotonic() < end:
+        now = time.monotonic()
+        while started < a.count and now >= next_at:
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", a.port))
+            st = {"sock": s, "phase": "connect",
+                  "req": request(a.path.replace("{i}", str(started)))}
+            sel.register(s, selectors.EVENT_WRITE, st)
+            started += 1
+            pending += 1
+            next_at += a.stagger
+        for key, _ in sel.select(0.005 if started < a.count else 0.2):
+            step(key.data)
+    if pending:
+        out["unfinished"] = pending
     print(json.dumps({"status": out}))
 
 
@@ -172,10 +223,10 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     sub = p.add_subparsers(dest="cmd", required=True)
-    h = sub.add_parser("hold")
-    h.add_argument("--count", type=int, required=True)
-    h.add_argument("--path", default="/")
-    h.add_argument("--stagger", type=float, default=0)
+    m = sub.add_parser("many")
+    m.add_argument("--count", type=int, required=True)
+    m.add_argument("--path", default="/")
+    m.add_argument("--stagger", type=float, default=0)
     f = sub.add_parser("half")
     f.add_argument("--count", type=int, required=True)
     f.add_argument("--bytes", type=int, default=-1)
@@ -189,7 +240,7 @@ def main():
     k.add_argument("--path", default="/")
     k.add_argument("--after", required=True)
     a = p.parse_args()
-    {"hold": cmd_hold, "half": cmd_half, "load": cmd_load,
+    {"many": cmd_many, "half": cmd_half, "load": cmd_load,
      "subject": cmd_subject, "slow": cmd_slow}[a.cmd](a)
 
 
