@@ -256,8 +256,8 @@ tls_log(const struct tls_set *ts, const struct config *cfg, const char *why)
 
 /*
  * The connection's transport while it lives: the same system calls
- * GnuTLS would make, and a look at the first byte received.  The transport pointer is
- * the struct conn; tls_conn_close() sets it to NULL.
+ * GnuTLS would make, and a look at the first byte received.  The
+ * transport pointer is the struct conn; tls_conn_close() sets it to NULL.
  */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
@@ -265,6 +265,7 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
 	struct conn	*c = p;
 	char		 drain[4096];
 	ssize_t		 n;
+	int		 i;
 
 	if (c == NULL) {
 		errno = ECONNRESET;
@@ -279,10 +280,12 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
 		/*
 		 * Plain HTTP ("GET /", "POST"): say so in HTTP, having read
 		 * what was sent (a close with unread data would reset the
-		 * connection, and the client could lose the answer).
-		 * GnuTLS then fails the handshake and the connection closes.
+		 * connection, and the client could lose the answer): 64 KiB
+		 * at most, so that the loop stays short.  GnuTLS then fails
+		 * the handshake and the connection closes.
 		 */
-		while (recv(c->fd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+		for (i = 0; i < 16 && recv(c->fd, drain, sizeof(drain),
+		    MSG_DONTWAIT) > 0; i++)
 			;
 		(void)send(c->fd, tls_http_refusal,
 		    sizeof(tls_http_refusal) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
