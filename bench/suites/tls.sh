@@ -76,14 +76,19 @@ start_nginx_tls() {
 }
 
 declare -A PORT TPORT PID
-start_poolserve --processes 1 --threads 10 --keepalive-timeout 65 \
-    --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem" --tls-priority "$PRIO"
-PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
-TPORT[poolserve]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
-    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
-[ -n "${TPORT[poolserve]}" ] || die "no HTTPS port in poolserve's log"
-start_nginx_tls
-PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
+# start_both: a fresh poolserve and nginx
+start_both() {
+	start_poolserve --processes 1 --threads 10 --keepalive-timeout 65 \
+	    --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem" \
+	    --tls-priority "$PRIO"
+	PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
+	TPORT[poolserve]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+	    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+	[ -n "${TPORT[poolserve]}" ] || die "no HTTPS port in poolserve's log"
+	start_nginx_tls
+	PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
+}
+start_both
 SERVERS_ORDER=(poolserve nginx)
 declare -A LABEL=([poolserve]="poolserve --processes 1 --threads 10"
     [nginx]="nginx, 1 worker")
@@ -122,36 +127,9 @@ tls_wrk() {
 	}' "$out" || die "cannot read wrk's output: $(cat "$out")"
 }
 
-# Interleaved as lib.sh's rounds does: each repeat measures every server
-# in every configuration, in a rotating order.
-CONFIGS=(tls-close tls-keepalive http-keepalive)
-for cfg in "${CONFIGS[@]}"; do
-	for srv in "${SERVERS_ORDER[@]}"; do
-		: >"$TMP/runs.$cfg.$srv"
-	done
-done
-for srv in "${SERVERS_ORDER[@]}"; do	# warm-up, not counted
-	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
-done
-for rep in $(seq 1 "$REPEATS"); do
-	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
-	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
-	for srv in "${order[@]}"; do
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
-		echo "$r" >>"$TMP/runs.tls-close.$srv"
-		say "tls-close $srv run $rep/$REPEATS: $r"
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
-		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
-		say "tls-keepalive $srv run $rep/$REPEATS: $r"
-		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
-		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
-		say "http-keepalive $srv run $rep/$REPEATS: $r"
-	done
-done
-
 # --- memory per idle TLS connection ---------------------------------------------
 # IDLE connections, each a full handshake and one keep-alive request,
-# held open; the servers' RSS before and with them.
+# held open; the servers' RSS before and with them, on fresh servers.
 idle_hold() {	# idle_hold PORT SCHEME READY-FILE GO-FILE
 	timeout 120 "$PY" - "$@" <<-'EOF'
 	import os, socket, ssl, sys, time
@@ -179,9 +157,16 @@ idle_hold() {	# idle_hold PORT SCHEME READY-FILE GO-FILE
 	EOF
 }
 export IDLE
+# Each scheme on fresh servers, before any load: memory a process freed
+# stays in its heap and would be counted as nothing the second time.
 declare -A PERCONN
-for srv in "${SERVERS_ORDER[@]}"; do
-	for scheme in https http; do
+for scheme in https http; do
+	if [ $scheme = http ]; then
+		stop "${PID[nginx]}"
+		stop "${PID[poolserve]}"
+		start_both
+	fi
+	for srv in "${SERVERS_ORDER[@]}"; do
 		port=${TPORT[$srv]}
 		[ $scheme = http ] && port=${PORT[$srv]}
 		rm -f "$TMP/ready" "$TMP/go"
@@ -200,6 +185,33 @@ for srv in "${SERVERS_ORDER[@]}"; do
 		wait "$h" || true
 		PERCONN[$srv,$scheme]=$(calc "($with - $before) / $IDLE" %.1f)
 		say "$srv $scheme: RSS $before kB -> $with kB with $IDLE idle connections"
+	done
+done
+
+# Interleaved as lib.sh's rounds does: each repeat measures every server
+# in every configuration, in a rotating order.
+CONFIGS=(tls-close tls-keepalive http-keepalive)
+for cfg in "${CONFIGS[@]}"; do
+	for srv in "${SERVERS_ORDER[@]}"; do
+		: >"$TMP/runs.$cfg.$srv"
+	done
+done
+for srv in "${SERVERS_ORDER[@]}"; do	# warm-up, not counted
+	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
+done
+for rep in $(seq 1 "$REPEATS"); do
+	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
+	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
+	for srv in "${order[@]}"; do
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
+		echo "$r" >>"$TMP/runs.tls-close.$srv"
+		say "tls-close $srv run $rep/$REPEATS: $r"
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
+		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
+		say "tls-keepalive $srv run $rep/$REPEATS: $r"
+		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
+		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
+		say "http-keepalive $srv run $rep/$REPEATS: $r"
 	done
 done
 
