@@ -126,7 +126,7 @@ static struct {
 			*k_sname, *k_sport, *k_raddr, *k_rport, *k_version,
 			*k_scheme, *k_input, *k_errors, *k_multithread,
 			*k_multiprocess, *k_run_once, *k_file_wrapper,
-			*k_terminated, *v_http, *v_empty;
+			*k_terminated, *v_http, *v_https, *v_empty;
 	PyObject	*s_close, *s_fileno, *s_tell;
 	struct wsgi_memo m_method, m_proto, m_sname, m_sport, m_raddr;
 	struct wsgi_key	 keys[WSGI_KEYS];
@@ -306,6 +306,7 @@ wsgi_start(const struct config *cfg, char *err, size_t errlen)
 	py.k_file_wrapper = wsgi_intern("wsgi.file_wrapper");
 	py.k_terminated = wsgi_intern("wsgi.input_terminated");
 	py.v_http = wsgi_intern("http");
+	py.v_https = wsgi_intern("https");
 	py.v_empty = wsgi_intern("");
 	py.s_close = wsgi_intern("close");
 	py.s_fileno = wsgi_intern("fileno");
@@ -730,6 +731,38 @@ wsgi_path_info(struct app *a, struct poolserve_request *r)
 	    wsgi_latin1(rest);
 }
 
+static int
+wsgi_set_str(PyObject *env, const char *key, const char *value)
+{
+	PyObject	*v;
+	int		 rc;
+
+	if (value == NULL)
+		return 0;
+	if ((v = wsgi_latin1(value)) == NULL)
+		return -1;
+	rc = PyDict_SetItemString(env, key, v);
+	Py_DECREF(v);
+	return rc;
+}
+
+/*
+ * HTTPS: the variables mod_ssl and uWSGI give (HTTPS, SSL_PROTOCOL,
+ * SSL_CLIENT_VERIFY, SSL_CLIENT_S_DN), as far as the connection has them.
+ */
+static int
+wsgi_environ_tls(PyObject *env, struct poolserve_request *r)
+{
+	if (strcmp(poolserve_scheme(r), "https") != 0)
+		return 0;
+	return wsgi_set_str(env, "HTTPS", "on") ||
+	    wsgi_set_str(env, "SSL_PROTOCOL", poolserve_tls_version(r)) ||
+	    wsgi_set_str(env, "SSL_CLIENT_VERIFY",
+	    poolserve_tls_client_verify(r)) ||
+	    wsgi_set_str(env, "SSL_CLIENT_S_DN", poolserve_tls_client_dn(r)) ?
+	    -1 : 0;
+}
+
 /* The environ of a request (PEP 3333), GIL held; NULL on error. */
 static PyObject *
 wsgi_environ(struct app *a, struct poolserve_request *r)
@@ -771,6 +804,9 @@ wsgi_environ(struct app *a, struct poolserve_request *r)
 	    wsgi_set(env, py.k_raddr, wsgi_memo(&py.m_raddr,
 	    poolserve_client_addr(r))) ||
 	    wsgi_set(env, py.k_rport, wsgi_latin1(rport)) ||
+	    (strcmp(poolserve_scheme(r), "https") == 0 &&
+	    PyDict_SetItem(env, py.k_scheme, py.v_https)) ||
+	    wsgi_environ_tls(env, r) ||
 	    (body = PyBytes_FromStringAndSize(data, (Py_ssize_t)len)) == NULL ||
 	    wsgi_set(env, py.k_input, PyObject_CallOneArg(py.bytesio, body))) {
 		Py_XDECREF(body);

@@ -60,6 +60,9 @@ enum {
 	OPT_PYTHONPATH,
 	OPT_VIRTUALENV,
 	OPT_PRELOAD,
+	OPT_HTTPS,
+	OPT_TLS_PRIORITY,
+	OPT_TLS_CLIENT_CA,
 };
 
 static const struct option longopts[] = {
@@ -104,6 +107,9 @@ static const struct option longopts[] = {
 	{ "pythonpath",		required_argument, NULL, OPT_PYTHONPATH },
 	{ "virtualenv",		required_argument, NULL, OPT_VIRTUALENV },
 	{ "preload",		no_argument,	   NULL, OPT_PRELOAD },
+	{ "https",		required_argument, NULL, OPT_HTTPS },
+	{ "tls-priority",	required_argument, NULL, OPT_TLS_PRIORITY },
+	{ "tls-client-ca",	required_argument, NULL, OPT_TLS_CLIENT_CA },
 	{ "check",		no_argument,	   NULL, 't' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -177,6 +183,7 @@ config_defaults(struct config *cfg)
 	cfg->queue_warn = 1000;
 	cfg->shutdown_timeout = 30;
 	cfg->harakiri_grace = 3;
+	strcpy(cfg->tls_priority, CONFIG_TLS_PRIORITY);
 }
 
 /*
@@ -451,6 +458,113 @@ config_mount(struct config *cfg, int opt, const char *value, char *err,
 	return 0;
 }
 
+/*
+ * TLS: --https ADDR:PORT,CERT,KEY (uWSGI's form; the first --https of the
+ * file or of the command line replaces those named before, as --http
+ * does), --tls-priority STRING, --tls-client-ca FILE.  The files and the
+ * priority string are read and checked by tls.c when poolserve starts
+ * and on SIGHUP.
+ */
+static int
+config_tls(struct config *cfg, int opt, const char *value, bool in_file,
+    char *err, size_t errlen)
+{
+	struct config_https	*s;
+	const char		*c1, *c2;
+	size_t			 alen;
+	unsigned		 i;
+
+	if (opt == OPT_TLS_PRIORITY) {
+		if (value[0] == '\0' || strlen(value) >= sizeof(cfg->tls_priority))
+			return config_error(err, errlen, "--tls-priority: needs "
+			    "a GnuTLS priority string of 1 to %zu bytes",
+			    sizeof(cfg->tls_priority) - 1);
+		strcpy(cfg->tls_priority, value);
+		return 0;
+	}
+	if (opt == OPT_TLS_CLIENT_CA) {
+		if (value[0] == '\0' ||
+		    strlen(value) >= sizeof(cfg->tls_client_ca))
+			return config_error(err, errlen, "--tls-client-ca: needs "
+			    "a file of 1 to %zu bytes",
+			    sizeof(cfg->tls_client_ca) - 1);
+		strcpy(cfg->tls_client_ca, value);
+		return 0;
+	}
+	if (cfg->https_origin != (in_file ? CONFIG_FILE : CONFIG_ARGV)) {
+		cfg->https_origin = in_file ? CONFIG_FILE : CONFIG_ARGV;
+		cfg->nhttps = 0;
+	}
+	if (cfg->nhttps == CONFIG_MAX_HTTPS)
+		return config_error(err, errlen, "--https: at most %d sockets",
+		    CONFIG_MAX_HTTPS);
+	s = &cfg->https[cfg->nhttps];
+	memset(s, 0, sizeof(*s));
+	if ((c1 = strchr(value, ',')) == NULL ||
+	    (c2 = strchr(c1 + 1, ',')) == NULL || c2 == c1 + 1 ||
+	    c2[1] == '\0')
+		return config_error(err, errlen, "--https: \"%s\" is not "
+		    "ADDR:PORT,CERT,KEY (e.g. 127.0.0.1:8443,/etc/poolserve/"
+		    "cert.pem,/etc/poolserve/key.pem)", value);
+	alen = (size_t)(c1 - value);
+	if (alen >= sizeof(s->http.spec))
+		return config_error(err, errlen, "--https: \"%.*s\" is too "
+		    "long", (int)alen, value);
+	memcpy(s->http.spec, value, alen);
+	if (config_parse_addr(s->http.spec, &s->http.addr,
+	    &s->http.addrlen) == -1 || s->http.addr.ss_family == AF_UNIX)
+		return config_error(err, errlen, "--https: \"%s\" is not "
+		    "ADDR:PORT with port 0 to 65535 (e.g. 127.0.0.1:8443, "
+		    ":8443, [::1]:8443)", s->http.spec);
+	if ((size_t)(c2 - c1 - 1) >= sizeof(s->cert) ||
+	    strlen(c2 + 1) >= sizeof(s->key))
+		return config_error(err, errlen, "--https: a certificate or "
+		    "key path of at most %zu bytes", sizeof(s->cert) - 1);
+	memcpy(s->cert, c1 + 1, (size_t)(c2 - c1 - 1));
+	strcpy(s->key, c2 + 1);
+	for (i = 0; i < cfg->nhttps; i++)
+		if (cfg->https[i].http.addrlen == s->http.addrlen &&
+		    memcmp(&cfg->https[i].http.addr, &s->http.addr,
+		    s->http.addrlen) == 0 && !config_port0(&s->http.addr))
+			return config_error(err, errlen, "--https: %s is given "
+			    "twice", s->http.spec);
+	cfg->nhttps++;
+	return 0;
+}
+
+/*
+ * After parsing: --https alone serves HTTPS only (the default --http is
+ * dropped); an address is either --http or --https; --tls-priority and
+ * --tls-client-ca need an --https socket.
+ */
+static int
+config_tls_check(struct config *cfg, char *err, size_t errlen)
+{
+	unsigned	 i, j;
+
+	if (cfg->nhttps == 0) {
+		if (cfg->tls_client_ca[0] != '\0')
+			return config_error(err, errlen, "--tls-client-ca: "
+			    "needs an --https socket");
+		if (strcmp(cfg->tls_priority, CONFIG_TLS_PRIORITY) != 0)
+			return config_error(err, errlen, "--tls-priority: "
+			    "needs an --https socket");
+		return 0;
+	}
+	if (cfg->http_origin == CONFIG_DEFAULT)
+		cfg->nhttp = 0;
+	for (i = 0; i < cfg->nhttps; i++)
+		for (j = 0; j < cfg->nhttp; j++)
+			if (cfg->http[j].addrlen == cfg->https[i].http.addrlen &&
+			    memcmp(&cfg->http[j].addr, &cfg->https[i].http.addr,
+			    cfg->http[j].addrlen) == 0 &&
+			    !config_port0(&cfg->http[j].addr))
+				return config_error(err, errlen, "--https: %s is "
+				    "an --http socket already",
+				    cfg->https[i].http.spec);
+	return 0;
+}
+
 static const struct numopt *
 config_numopt(int id)
 {
@@ -567,6 +681,13 @@ config_getopt(struct config *cfg, int argc, char **argv, char *err,
 					    "--http: %s is given twice", optarg);
 			strcpy(h->spec, optarg);
 			cfg->nhttp++;
+			break;
+		case OPT_HTTPS:
+		case OPT_TLS_PRIORITY:
+		case OPT_TLS_CLIENT_CA:
+			if (config_tls(cfg, ch, optarg, in_file, err,
+			    errlen) != 0)
+				return CONFIG_ERROR;
 			break;
 		case OPT_CHMOD_SOCKET:
 			if (config_mode(optarg, &cfg->chmod_socket) == -1)
@@ -858,6 +979,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if ((r = config_getopt(cfg, argc, argv, err, errlen, false)) !=
 	    CONFIG_OK)
 		return r;
+	if (config_tls_check(cfg, err, errlen) != 0)
+		return CONFIG_ERROR;
 	if (cfg->chmod_set && !config_has_unix(cfg))
 		return config_error(err, errlen, "--chmod-socket: needs an "
 		    "--http unix:PATH socket to apply to");
@@ -905,6 +1028,8 @@ config_usage(FILE *fp)
 "                 [--static-map /url=dir ...] [--static-hidden]\n"
 "                 [--wsgi module[:callable] | --wsgi-file file.py]\n"
 "                 [--pythonpath dir ...] [--virtualenv dir] [--preload]\n"
+"                 [--https addr:port,cert,key ...] [--tls-priority string]\n"
+"                 [--tls-client-ca file]\n"
 "\n"
 "  --http addr:port         listen address (default 127.0.0.1:8080;\n"
 "                           :8080 = all IPv4 addresses, [::1]:8080 = IPv6,\n"
@@ -980,6 +1105,14 @@ config_usage(FILE *fp)
 "  --virtualenv dir         use the site-packages of a venv\n"
 "  --preload                import WSGI applications in the master before\n"
 "                           fork (shared memory; a reload keeps the code)\n"
+"  --https addr:port,cert,key  an HTTPS socket with a PEM certificate chain\n"
+"                           and its key (RSA or ECDSA); repeat, at most 16;\n"
+"                           --https alone: no default --http; SIGHUP\n"
+"                           re-reads the files\n"
+"  --tls-priority string    GnuTLS priority string (default: TLS 1.2 and\n"
+"                           1.3, AEAD ciphers, ECDHE; see poolserve(1))\n"
+"  --tls-client-ca file     ask clients for a certificate and verify it\n"
+"                           against these PEM CAs (shown to applications)\n"
 "  -t, --check              check the options and exit\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               print this help and exit\n", fp);

@@ -157,13 +157,15 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t addrlen,
 	return fd;
 }
 
-/* Bind one --http socket (and chmod a unix: one).  0 or -1. */
+/* Bind one --http or --https socket (and chmod a unix: one).  0 or -1. */
 static int
 listen_bind(struct listen_sock *sock, const struct config_http *h,
-    const struct config *cfg)
+    const struct config *cfg, int tls)
 {
+	sock->tls = tls;
 	sock->per_worker = cfg->reuse_port && h->addr.ss_family != AF_UNIX;
-	sock->fd = listen_socket(&h->addr, h->addrlen, h->spec, "--http",
+	sock->fd = listen_socket(&h->addr, h->addrlen, h->spec,
+	    tls == -1 ? "--http" : "--https",
 	    sock->per_worker ? 0 : cfg->listen_backlog, sock->per_worker);
 	if (sock->fd == -1)
 		return -1;
@@ -238,6 +240,7 @@ listen_activated(struct listen_set *ls)
 			return -1;
 		}
 		sock->fd = fd;
+		sock->tls = -1;
 		sock->addrlen = sizeof(sock->addr);
 		if (getsockname(fd, (struct sockaddr *)&sock->addr,
 		    &sock->addrlen) == 0)
@@ -251,8 +254,9 @@ listen_activated(struct listen_set *ls)
 
 
 /*
- * Open the --http sockets (or take systemd's) for a master with room for
- * slots workers.  0, or -1 after printing why (what was opened is closed).
+ * Open the --http sockets (or take systemd's) and the --https ones for a
+ * master with room for slots workers.  0, or -1 after printing why (what
+ * was opened is closed).
  */
 int
 listen_open(struct listen_set *ls, const struct config *cfg, unsigned slots)
@@ -275,13 +279,20 @@ listen_open(struct listen_set *ls, const struct config *cfg, unsigned slots)
 	} else
 		for (; ls->nsocks < cfg->nhttp; ls->nsocks++)
 			if (listen_bind(&ls->socks[ls->nsocks],
-			    &cfg->http[ls->nsocks], cfg) == -1) {
+			    &cfg->http[ls->nsocks], cfg, -1) == -1) {
 				listen_close(ls);
 				return -1;
 			}
+	for (i = 0; i < cfg->nhttps; i++, ls->nsocks++)
+		if (listen_bind(&ls->socks[ls->nsocks], &cfg->https[i].http,
+		    cfg, (int)i) == -1) {
+			listen_close(ls);
+			return -1;
+		}
 	for (i = 0, len = 0; i < ls->nsocks && len < sizeof(ls->name); i++)
 		len += (size_t)snprintf(ls->name + len, sizeof(ls->name) - len,
-		    "%s%s", i == 0 ? "" : ", ", ls->socks[i].name);
+		    "%s%s%s", i == 0 ? "" : ", ", ls->socks[i].tls == -1 ? "" :
+		    "https://", ls->socks[i].name);
 	if ((ls->fds = malloc(listen_count(ls) * sizeof(*ls->fds))) == NULL) {
 		fprintf(stderr, "poolserve: out of memory\n");
 		listen_close(ls);

@@ -211,7 +211,7 @@ size_t
 log_format_access(char *buf, size_t len, const struct access_entry *e)
 {
 	char		 when[64], method[64], uri[4096], version[32];
-	char		 queued[48] = "";
+	char		 queued[48] = "", tls[32] = "";
 	struct tm	 tm;
 	int		 n;
 
@@ -228,13 +228,15 @@ log_format_access(char *buf, size_t len, const struct access_entry *e)
 	if (e->queued_ms > 0)
 		snprintf(queued, sizeof(queued), " [queued %lu msecs]",
 		    e->queued_ms);
+	if (e->tls != NULL)
+		snprintf(tls, sizeof(tls), " [%s]", e->tls);
 	n = snprintf(buf, len, "[pid: %d|app: 0|req: %llu/%llu] %s () "
 	    "{%u vars in %zu bytes} [%s] %s %s => generated %zu bytes in "
-	    "%lu msecs (%s %u) %u headers in %zu bytes%s (thread %s)\n",
+	    "%lu msecs (%s %u) %u headers in %zu bytes%s%s (thread %s)\n",
 	    (int)e->pid, (unsigned long long)e->worker_req,
 	    (unsigned long long)e->total_req, e->peer, e->vars, e->vars_bytes,
 	    when, method, uri, e->body_bytes, e->msecs, version, e->status,
-	    e->resp_headers, e->resp_header_bytes, queued, e->thread);
+	    e->resp_headers, e->resp_header_bytes, queued, tls, e->thread);
 	if (n < 0)
 		return 0;
 	if ((size_t)n >= len) {		/* cut, but keep the newline */

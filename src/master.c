@@ -39,6 +39,7 @@ struct master {
 	char			**argv;
 	struct stats		*stats;
 	struct listen_set	 ls;		/* the stats thread reads it */
+	struct tls_set		 tls;		/* --https, as new workers get it */
 	struct identity		 id;
 	int			 stats_fd;	/* -1: no stats server */
 	int			 agent_fd;	/* -1: no --agent */
@@ -99,12 +100,14 @@ static int
 master_spawn(struct master *m, unsigned i)
 {
 	struct master_worker	*mw = &m->workers[i];
-	int			 fds[CONFIG_MAX_HTTP];
-	unsigned		 table;
+	int			 fds[LISTEN_MAX], tls[LISTEN_MAX];
+	unsigned		 table, j;
 	pid_t			 pid;
 
 	if (listen_worker_fds(&m->ls, i, fds) == -1)
 		return -1;
+	for (j = 0; j < m->ls.nsocks; j++)
+		tls[j] = m->ls.socks[j].tls;
 	table = master_table(m, i);
 	atomic_store(&m->stats->workers[i].table, table);	/* the child's */
 	if ((pid = fork()) == -1) {
@@ -120,7 +123,8 @@ master_spawn(struct master *m, unsigned i)
 		listen_child_close(&m->ls, fds);
 		if (startup_drop_privileges(&m->id) == -1)
 			_exit(1);
-		worker_main(m->cfg, m->stats, fds, m->ls.nsocks, i + 1);
+		worker_main(m->cfg, m->stats, &m->tls, fds, tls, m->ls.nsocks,
+		    i + 1);
 	}
 	atomic_store(&m->stats->workers[i].pid, pid);
 	atomic_store(&m->stats->workers[i].alive, true);
@@ -226,6 +230,20 @@ master_resize(struct master *m, int sig)
 	    PLURAL(m->nworkers, "worker", "workers"));
 }
 
+/* The same --https addresses, in the same order (the files may differ). */
+static bool
+master_same_https(const struct config *a, const struct config *b)
+{
+	unsigned	 i;
+
+	if (a->nhttps != b->nhttps)
+		return false;
+	for (i = 0; i < a->nhttps; i++)
+		if (strcmp(a->https[i].http.spec, b->https[i].http.spec) != 0)
+			return false;
+	return true;
+}
+
 /*
  * SIGHUP: say which of the options that change only with a restart were
  * changed (they are kept).
@@ -245,6 +263,7 @@ master_restart_only(const struct config *cur, const struct config *next)
 	} while (0)
 	CHANGED(next->nhttp != cur->nhttp || memcmp(next->http, cur->http,
 	    sizeof(next->http)) != 0, "--http");
+	CHANGED(!master_same_https(cur, next), "--https addresses");
 	CHANGED(next->reuse_port != cur->reuse_port, "--reuse-port");
 	CHANGED(next->chmod_socket != cur->chmod_socket, "--chmod-socket");
 	CHANGED(strcmp(next->user, cur->user) != 0, "--user");
@@ -276,6 +295,7 @@ static int
 master_reread(struct master *m)
 {
 	struct config	 next, *cur = m->cfg;
+	struct tls_set	 tls;
 	char		 err[1024];
 
 	config_defaults(&next);
@@ -291,6 +311,24 @@ master_reread(struct master *m)
 		return -1;
 	}
 	master_restart_only(cur, &next);
+	if (!master_same_https(cur, &next)) {	/* the files re-read still */
+		memcpy(next.https, cur->https, sizeof(next.https));
+		next.nhttps = cur->nhttps;
+		next.https_origin = cur->https_origin;
+	}
+	/*
+	 * The certificates and keys are read again, so that a renewed one
+	 * is served by the new workers; one that cannot be served keeps
+	 * the running workers and theirs.
+	 */
+	if (tls_load(&tls, &next, err, sizeof(err)) != 0) {
+		log_msg("SIGHUP: %s; keeping the running configuration, "
+		    "workers and certificates", err);
+		return -1;
+	}
+	tls_free(&m->tls);
+	m->tls = tls;
+	tls_log(&m->tls, &next, "SIGHUP: ");
 	memcpy(next.http, cur->http, sizeof(next.http));
 	next.nhttp = cur->nhttp;
 	next.http_origin = cur->http_origin;
@@ -523,6 +561,7 @@ master_stop(struct master *m, int sig)
 	stats_stop();		/* it reads m->ls */
 	agent_stop();
 	listen_free(&m->ls);
+	tls_free(&m->tls);
 }
 
 
@@ -574,7 +613,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	char			 stats_name[300], desc[256], err[1024];
 	unsigned		 i;
 	long			 wait_ms;
-	int			 sig;
+	int			 sig, rc;
 
 	if (cfg->chdir[0] != '\0' && chdir(cfg->chdir) == -1) {
 		fprintf(stderr, "poolserve: --chdir %s: %s\n", cfg->chdir,
@@ -592,19 +631,30 @@ master_run(struct config *cfg, int argc, char **argv)
 		return EX_BADCONFIG;
 	}
 	memset(&m, 0, sizeof(m));
-	if (startup_identity(cfg, &m.id) == -1)
+	if ((rc = tls_load(&m.tls, cfg, err, sizeof(err))) != 0) {
+		fprintf(stderr, "poolserve: %s\n", err);
+		return rc;
+	}
+	if (startup_identity(cfg, &m.id) == -1) {
+		tls_free(&m.tls);
 		return EX_BADOPT;
+	}
 	config_describe(cfg, desc, sizeof(desc));
 	if (cfg->check) {
 		printf("poolserve: configuration ok: %s on", desc);
 		for (i = 0; i < cfg->nhttp; i++)
 			printf("%s %s", i == 0 ? "" : ",", cfg->http[i].spec);
+		for (i = 0; i < cfg->nhttps; i++)
+			printf("%s https://%s", i + cfg->nhttp == 0 ? "" : ",",
+			    cfg->https[i].http.spec);
 		printf("\n");
+		tls_free(&m.tls);
 		return 0;
 	}
 	if (log_open_access(cfg->access_log, cfg->disable_logging) == -1) {
 		fprintf(stderr, "poolserve: --access-log %s: %s\n",
 		    cfg->access_log, strerror(errno));
+		tls_free(&m.tls);
 		return 1;
 	}
 
@@ -620,8 +670,10 @@ master_run(struct config *cfg, int argc, char **argv)
 	if (m.slots > 256)
 		m.slots = cfg->processes > 256 ? cfg->processes : 256;
 	m.nworkers = cfg->processes;
-	if (listen_open(&m.ls, cfg, m.slots) == -1)
+	if (listen_open(&m.ls, cfg, m.slots) == -1) {
+		tls_free(&m.tls);
 		return 1;
+	}
 	if (cfg->stats[0] != '\0' && (m.stats_fd = listen_socket(
 	    &cfg->stats_addr, cfg->stats_addrlen, cfg->stats, "--stats", 64,
 	    false)) ==
@@ -670,6 +722,7 @@ master_run(struct config *cfg, int argc, char **argv)
 	if (m.id.drop)
 		log_msg("workers run as uid %u gid %u", (unsigned)m.id.uid,
 		    (unsigned)m.id.gid);
+	tls_log(&m.tls, cfg, "");
 	for (i = 0; i < cfg->processes; i++)
 		if (master_spawn(&m, i) == -1) {
 			master_stop(&m, SIGTERM);
@@ -762,5 +815,6 @@ fail:
 	master_unlink_pidfile(&m);
 	free(m.workers);
 	free(m.table_pid);
+	tls_free(&m.tls);
 	return 1;
 }

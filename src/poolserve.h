@@ -30,6 +30,11 @@
 #define CONFIG_MAX_HTTP	16		/* --http sockets */
 #define CONFIG_MAX_MOUNTS 32		/* --mount, --module, --static-map */
 #define CONFIG_MAX_PYTHONPATH 16	/* --pythonpath */
+#define CONFIG_MAX_HTTPS 16		/* --https sockets */
+/* TLS 1.2 and 1.3, AEAD ciphers only, ECDHE key exchange (poolserve.1) */
+#define CONFIG_TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM:" \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
 
 struct config_mount {
 	char			 opt[16];	/* the option that named it */
@@ -48,6 +53,12 @@ struct config_http {
 	char			 spec[256];	/* --http as given */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+};
+
+struct config_https {		/* --https ADDR:PORT,CERT,KEY */
+	struct config_http	 http;		/* spec: ADDR:PORT */
+	char			 cert[1024];	/* PEM chain, leaf first */
+	char			 key[1024];	/* PEM, RSA or ECDSA */
 };
 
 struct config {
@@ -96,6 +107,12 @@ struct config {
 	unsigned		 npythonpath;
 	char			 virtualenv[1024];
 	bool			 preload;	/* import in the master */
+	/* TLS: --https, --tls-priority, --tls-client-ca */
+	struct config_https	 https[CONFIG_MAX_HTTPS];
+	unsigned		 nhttps;
+	enum config_origin	 https_origin;
+	char			 tls_priority[512];	/* GnuTLS priorities */
+	char			 tls_client_ca[1024];	/* "" = no client certs */
 };
 
 enum config_result {
@@ -137,8 +154,11 @@ int		 http_probe_layout(char *, size_t);
  * to hold the address; each worker slot listens on a SO_REUSEPORT socket
  * of its own.
  */
+#define LISTEN_MAX	(CONFIG_MAX_HTTP + CONFIG_MAX_HTTPS)
+
 struct listen_sock {
 	int			 fd;
+	int			 tls;		/* --https index, -1: --http */
 	char			 name[300];	/* as bound */
 	bool			 per_worker;
 	bool			 unlink;	/* a unix: path we created */
@@ -147,7 +167,7 @@ struct listen_sock {
 };
 
 struct listen_set {
-	struct listen_sock	 socks[CONFIG_MAX_HTTP];
+	struct listen_sock	 socks[LISTEN_MAX];
 	unsigned		 nsocks;
 	unsigned		 slots;		/* worker slots */
 	unsigned		 backlog;
@@ -190,6 +210,7 @@ struct access_entry {
 	uint64_t	 worker_req;	/* this worker's request number */
 	uint64_t	 total_req;	/* across all workers */
 	pid_t		 pid;
+	const char	*tls;		/* "TLS1.3"; NULL: plain HTTP */
 };
 
 int		 log_open_access(const char *, bool);
@@ -276,6 +297,17 @@ struct pool_gauges {		/* the pool's counts, published by pool.c */
 	_Atomic unsigned	 conns;
 };
 
+enum tls_fail {		/* why a TLS handshake did not finish */
+	TLS_FAIL_HTTP,		/* plain HTTP sent to an HTTPS port */
+	TLS_FAIL_NOT_TLS,	/* something else that is not TLS */
+	TLS_FAIL_REFUSED,	/* no common version, cipher or group */
+	TLS_FAIL_CLIENT_ALERT,	/* the client sent one: our certificate... */
+	TLS_FAIL_INCOMPLETE,	/* the client left or timed out midway */
+	TLS_FAIL_SILENT,	/* nothing received */
+	TLS_FAILS
+};
+#define TLS_VERSIONS	3	/* TLS 1.2, TLS 1.3, another */
+
 struct stats_worker {
 	_Atomic pid_t		 pid;
 	_Atomic bool		 alive;
@@ -292,6 +324,9 @@ struct stats_worker {
 	struct pool_gauges		 pool;
 	struct stats_hist	 duration;		/* parsed -> response */
 	struct stats_hist	 wait;			/* parsed -> thread */
+	_Atomic uint64_t	 tls_handshakes;	/* finished */
+	_Atomic uint64_t	 tls_version[TLS_VERSIONS];
+	_Atomic uint64_t	 tls_failed[TLS_FAILS];
 };
 
 struct stats {
@@ -623,6 +658,43 @@ const struct app *app_route(const char *, const char **);
 unsigned	 app_count(void);
 void		 app_fini_all(void);
 
+/* tls.c: certificates (in the master), handshakes (in a worker) */
+struct tls_cred {		/* one --https socket's, as read and checked */
+	char			*cert;		/* PEM, NUL-terminated */
+	size_t			 certlen;
+	char			*key;
+	size_t			 keylen;
+	char			 subject[300];	/* and expiry, for the log */
+};
+
+struct tls_set {
+	struct tls_cred		 creds[CONFIG_MAX_HTTPS];
+	unsigned		 n;
+	char			*ca;		/* --tls-client-ca, or NULL */
+};
+
+struct conn_tls {		/* an HTTPS connection's; session NULL: HTTP */
+	void			*session;	/* gnutls_session_t */
+	uint64_t		 started_ms;
+	bool			 received;	/* first holds the first byte */
+	unsigned char		 first;
+	bool			 hello;		/* a ClientHello came */
+	bool			 agreed;	/* our ServerHello went */
+	bool			 done;		/* the handshake finished */
+	const char		*version;	/* "TLS1.3" once done */
+	const char		*verify;	/* --tls-client-ca: "SUCCESS" */
+	char			 verify_buf[128];
+	char			 client_dn[256];	/* verified subject, or "" */
+};
+
+int		 tls_load(struct tls_set *, const struct config *, char *,
+		    size_t);
+void		 tls_free(struct tls_set *);
+void		 tls_log(const struct tls_set *, const struct config *,
+		    const char *);
+void		 tls_conn_start(struct conn *, void *);
+void		 tls_conn_close(struct conn *);
+
 /*
  * worker.c: one process, its event loop, the gate, accept, the
  * connections' lifetimes, retire and drain.
@@ -641,6 +713,7 @@ struct conn {
 	uint64_t		 served;	/* responses completed */
 	uint64_t		 arrived_us;	/* its client's first bytes came,
 						   monotonic; 0: unknown */
+	struct conn_tls		 tls;
 };
 
 struct MHD_Daemon;
@@ -666,8 +739,12 @@ struct worker {
 	uint64_t		 retire_deadline;	/* ms */
 	unsigned		 unfinished;	/* requests begun, not yet sent */
 	struct MHD_Daemon	*mhd;
+	struct MHD_Daemon	*tls_mhd[CONFIG_MAX_HTTPS];	/* --https */
+	const struct tls_set	*tls;
+	bool			 tls_client_ca;
 	struct pool		 pool;
-	int			 listen_fds[CONFIG_MAX_HTTP];
+	int			 listen_fds[LISTEN_MAX];
+	int			 listen_tls[LISTEN_MAX];	/* -1: HTTP */
 	unsigned		 nlisten;	/* 0 once retiring */
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
@@ -678,7 +755,8 @@ struct worker {
 
 void		 worker_wake(struct worker *);
 void		 worker_main(const struct config *, struct stats *,
-		    const int *, unsigned, unsigned)
+		    const struct tls_set *, const int *, const int *, unsigned,
+		    unsigned)
 		    __attribute__((noreturn));
 
 /* startup.c */

@@ -361,6 +361,35 @@ poolserve_server_port(const struct poolserve_request *r)
 	return r->conn->local_port;
 }
 
+/*
+ * HTTPS: set on the event loop when the handshake finished, before the
+ * connection's first request; read-only after.
+ */
+const char *
+poolserve_scheme(const struct poolserve_request *r)
+{
+	return r->conn->tls.session != NULL ? "https" : "http";
+}
+
+const char *
+poolserve_tls_version(const struct poolserve_request *r)
+{
+	return r->conn->tls.session != NULL ? r->conn->tls.version : NULL;
+}
+
+const char *
+poolserve_tls_client_verify(const struct poolserve_request *r)
+{
+	return r->conn->tls.session != NULL ? r->conn->tls.verify : NULL;
+}
+
+const char *
+poolserve_tls_client_dn(const struct poolserve_request *r)
+{
+	return r->conn->tls.client_dn[0] != '\0' ? r->conn->tls.client_dn :
+	    NULL;
+}
+
 unsigned
 poolserve_worker(const struct poolserve_request *r)
 {

@@ -163,6 +163,7 @@ request_log_access(struct poolserve_request *r, const char *thread,
 	e.worker_req = wreq;
 	e.total_req = total;
 	e.pid = r->conn->w->pid;
+	e.tls = r->conn->tls.session != NULL ? r->conn->tls.version : NULL;
 	log_access(&e);
 }
 
@@ -661,6 +662,7 @@ request_mhd_log(void *cls, const char *fmt, va_list ap)
 		"Failed to parse `Content-Length'",
 		"Too large value of 'Content-Length'",
 		"Received HTTP/1.1 request without",
+		"Error: received handshake message out", /* tls.c says why */
 	};
 	struct worker	*w = cls;
 	char		 buf[1024], *s, *d, *e;

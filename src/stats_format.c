@@ -18,6 +18,15 @@ static const char	*stats_bounds_s[STATS_BUCKETS] = {
 	"1", "2.5", "5", "10", "+Inf"
 };
 
+/* TLS handshakes by version, and the failed ones by reason (tls.c). */
+static const char	*stats_tls_versions[TLS_VERSIONS] = {
+	"TLS1.2", "TLS1.3", "other"
+};
+static const char	*stats_tls_fails[TLS_FAILS] = {
+	"plain_http", "not_tls", "refused", "client_alert", "incomplete",
+	"silent"
+};
+
 /*
  * A Prometheus label value: backslash, quote and newline escaped as the
  * text format says; other bytes outside 0x20-0x7e (a unix: path may hold
@@ -136,7 +145,18 @@ stats_json(struct buf *b, struct stats *st,
 			    (unsigned long long)atomic_load(&t->requests),
 			    atomic_load(&t->last_status));
 		}
-		buf_printf(b, "]}");
+		buf_printf(b, "],\"tls\":{\"handshakes\":%llu,\"versions\":{",
+		    (unsigned long long)atomic_load(&sw->tls_handshakes));
+		for (c = 0; c < TLS_VERSIONS; c++)
+			buf_printf(b, "%s\"%s\":%llu", c == 0 ? "" : ",",
+			    stats_tls_versions[c], (unsigned long long)
+			    atomic_load(&sw->tls_version[c]));
+		buf_printf(b, "},\"failed\":{");
+		for (c = 0; c < TLS_FAILS; c++)
+			buf_printf(b, "%s\"%s\":%llu", c == 0 ? "" : ",",
+			    stats_tls_fails[c], (unsigned long long)
+			    atomic_load(&sw->tls_failed[c]));
+		buf_printf(b, "}}}");
 	}
 	buf_printf(b, "]}\n");
 }
@@ -266,6 +286,23 @@ stats_metrics(struct buf *b, struct stats *st, const struct stats_listen *l)
 		    "\"%u\"} %llu\n", w + 1, atomic_load(&sw->alive) ?
 		    stats_rss(atomic_load(&sw->pid)) : 0ULL);
 	}
+	stats_metric_head(b, "tls_handshakes_total", "counter",
+	    "TLS handshakes finished, by protocol version.");
+	for (w = 0; w < np; w++)
+		for (k = 0; k < TLS_VERSIONS; k++)
+			buf_printf(b, "poolserve_tls_handshakes_total{worker="
+			    "\"%u\",version=\"%s\"} %llu\n", w + 1,
+			    stats_tls_versions[k], (unsigned long long)
+			    atomic_load(&st->workers[w].tls_version[k]));
+	stats_metric_head(b, "tls_handshake_failures_total", "counter",
+	    "TLS connections closed before their handshake finished, by "
+	    "reason.");
+	for (w = 0; w < np; w++)
+		for (k = 0; k < TLS_FAILS; k++)
+			buf_printf(b, "poolserve_tls_handshake_failures_total{"
+			    "worker=\"%u\",reason=\"%s\"} %llu\n", w + 1,
+			    stats_tls_fails[k], (unsigned long long)
+			    atomic_load(&st->workers[w].tls_failed[k]));
 	stats_metric_head(b, "request_duration_seconds", "histogram",
 	    "Time from a request parsed to its response ready.");
 	for (w = 0; w < np; w++)

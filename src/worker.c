@@ -89,6 +89,7 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 		if (c == NULL)
 			return;
 		LIST_REMOVE(c, entry);
+		tls_conn_close(c);
 		pool_conn_close(&w->pool, &c->fresh);
 		*socket_context = NULL;
 		if (request_release(&c->req))
@@ -126,20 +127,32 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	c->mhd = mhd;
 	c->arrived_us = w->arrival_us;
 	w->arrival_us = 0;
+	if ((ci = MHD_get_connection_info(mhd,
+	    MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
+	    ci->tls_session != NULL)
+		tls_conn_start(c, ci->tls_session);
 	LIST_INSERT_HEAD(&w->conns, c, entry);
 	*socket_context = c;
 	pool_conn_start(&w->pool, &c->fresh);
 }
 
-static int
-worker_start_mhd(struct worker *w)
+/*
+ * One libmicrohttpd daemon for the --http sockets and one for each
+ * --https socket (TLS and its certificate are a daemon's), all on the
+ * same pool, gate and connection list.  tls: the --https index, or -1.
+ */
+static struct MHD_Daemon *
+worker_start_mhd(struct worker *w, int tls)
 {
-	unsigned	 flags;
+	const struct tls_cred	*cr = tls == -1 ? NULL : &w->tls->creds[tls];
+	unsigned		 flags;
 
 	/* No thread of libmicrohttpd's own: the worker's loop drives it. */
 	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
-	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, request_access, w,
+	if (cr != NULL)
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(flags, 0, NULL, NULL, request_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, request_mhd_log, w,
 	    /* SIGPIPE is ignored (main.c): libmicrohttpd may use sendfile */
 	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1,
@@ -151,8 +164,40 @@ worker_start_mhd(struct worker *w)
 	    MHD_OPTION_NOTIFY_CONNECTION, worker_connection, w,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, w,
 	    MHD_OPTION_URI_LOG_CALLBACK, request_begin, w,
+	    /* the TLS options last: MHD_OPTION_END ends a plain daemon's */
+	    cr == NULL ? MHD_OPTION_END : MHD_OPTION_HTTPS_MEM_CERT,
+	    cr != NULL ? cr->cert : NULL,
+	    MHD_OPTION_HTTPS_MEM_KEY, cr != NULL ? cr->key : NULL,
+	    MHD_OPTION_HTTPS_PRIORITIES, w->cfg->tls_priority,
+	    w->tls->ca != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
+	    w->tls->ca,
 	    MHD_OPTION_END);
-	return w->mhd != NULL ? 0 : -1;
+}
+
+/* Every daemon of the worker, in turn: *i from 0; NULL after the last. */
+static struct MHD_Daemon *
+worker_daemon_next(struct worker *w, unsigned *i)
+{
+	if (*i == 0) {
+		(*i)++;
+		return w->mhd;
+	}
+	if (*i - 1 < w->tls->n)
+		return w->tls_mhd[(*i)++ - 1];
+	return NULL;
+}
+
+/* The daemon a listen socket's connections go to; NULL: not one. */
+static struct MHD_Daemon *
+worker_listen_daemon(const struct worker *w, int fd)
+{
+	unsigned	 i;
+
+	for (i = 0; i < w->nlisten; i++)
+		if (w->listen_fds[i] == fd)
+			return w->listen_tls[i] == -1 ? w->mhd :
+			    w->tls_mhd[w->listen_tls[i]];
+	return NULL;
 }
 
 /*
@@ -181,14 +226,17 @@ worker_arrival(int fd)
 	return now - (uint64_t)ti.tcpi_last_data_recv * 1000;
 }
 
-/* Hand an accepted socket to libmicrohttpd; false if it could not. */
+/*
+ * Hand an accepted socket to libmicrohttpd's daemon for its listen socket
+ * (worker_listen_daemon); false if it could not.
+ */
 static bool
-worker_add(struct worker *w, int fd, struct sockaddr_storage *ss,
-    socklen_t len)
+worker_add(struct worker *w, struct MHD_Daemon *mhd, int fd,
+    struct sockaddr_storage *ss, socklen_t len)
 {
 	pool_accepted(&w->pool);
 	w->arrival_us = w->cfg->max_wait != 0 ? worker_arrival(fd) : 0;
-	if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)ss, len) !=
+	if (MHD_add_connection(mhd, fd, (struct sockaddr *)ss, len) !=
 	    MHD_YES) {
 		/* libmicrohttpd closed the socket */
 		log_msg("worker %u: cannot take a connection: %s",
@@ -222,7 +270,7 @@ worker_accept_error(struct worker *w, int error)
  * request parsed during that one system call can make it one too many.
  */
 static void
-worker_accept(struct worker *w, int lfd)
+worker_accept(struct worker *w, int lfd, struct MHD_Daemon *mhd)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -252,7 +300,7 @@ worker_accept(struct worker *w, int lfd)
 				return;
 			}
 		}
-		(void)worker_add(w, fd, &ss, len);
+		(void)worker_add(w, mhd, fd, &ss, len);
 	}
 }
 
@@ -285,7 +333,8 @@ worker_probe(struct worker *w)
 					worker_accept_error(w, errno);
 				break;
 			}
-			if (!worker_add(w, fd, &ss, len))
+			if (!worker_add(w, worker_listen_daemon(w,
+			    w->listen_fds[i]), fd, &ss, len))
 				break;
 			if (LIST_EMPTY(&w->conns) ||
 			    LIST_FIRST(&w->conns)->arrived_us == 0 ||
@@ -295,17 +344,6 @@ worker_probe(struct worker *w)
 			/* answered 503 by request_head: no slot */
 			pool_unfresh(&w->pool, &LIST_FIRST(&w->conns)->fresh);
 		}
-}
-
-static bool
-worker_is_listen(const struct worker *w, int fd)
-{
-	unsigned	 i;
-
-	for (i = 0; i < w->nlisten; i++)
-		if (w->listen_fds[i] == fd)
-			return true;
-	return false;
 }
 
 /*
@@ -399,6 +437,24 @@ worker_harakiri(struct worker *w, uint64_t now)
 	return false;
 }
 
+/*
+ * While retiring: a TLS connection still in its handshake, or done with
+ * it and its first request not yet begun.  A handshake can outlast
+ * --request-grace, and its client sends the request right after it: such
+ * a connection has the second worker_retire() gave it.
+ */
+static bool
+worker_tls_starting(const struct worker *w)
+{
+	const struct conn	*c;
+
+	LIST_FOREACH(c, &w->conns, entry)
+		if (c->tls.session != NULL && c->served == 0 &&
+		    !c->req.counted)
+			return true;
+	return false;
+}
+
 /* While retiring: 0 when the worker may exit now, else ms to wait at most. */
 static int
 worker_drained(struct worker *w)
@@ -408,7 +464,7 @@ worker_drained(struct worker *w)
 	int			 t;
 
 	pool_counts(&w->pool, &c);
-	if (w->unfinished == 0 && c.fresh == 0)
+	if (w->unfinished == 0 && c.fresh == 0 && !worker_tls_starting(w))
 		return 0;	/* every begun request answered and sent */
 	if (now >= w->retire_deadline) {
 		log_msg("worker %u: --shutdown-timeout reached with %u %s "
@@ -470,17 +526,27 @@ worker_loop(struct worker *w)
 	struct signalfd_siginfo		 si;
 	struct pool_items		 items;
 	struct pool_item		*it;
+	struct MHD_Daemon		*d;
 	MHD_UNSIGNED_LONG_LONG		 mt;
 	uint64_t			 drain, now;
-	unsigned			 j;
+	unsigned			 j, k;
 	int				 ep, n, i, timeout, open, flush = -1;
 	int				 expire;
 	bool				 listening = false, all;
 
-	if ((di = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_EPOLL_FD)) ==
-	    NULL || (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    worker_epoll_set(ep, EPOLL_CTL_ADD, di->epoll_fd) == -1 ||
-	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->sig_fd) == -1 ||
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
+		return -1;
+	}
+	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
+		if ((di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) ==
+		    NULL || worker_epoll_set(ep, EPOLL_CTL_ADD,
+		    di->epoll_fd) == -1) {
+			log_msg("worker %u: epoll: %s", w->no,
+			    strerror(errno));
+			return -1;
+		}
+	if (worker_epoll_set(ep, EPOLL_CTL_ADD, w->sig_fd) == -1 ||
 	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->pool.gate_fd) == -1 ||
 	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->wake_fd) == -1) {
 		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
@@ -542,9 +608,11 @@ worker_loop(struct worker *w)
 		    (timeout == -1 || timeout > SWEEP_MS))
 			timeout = SWEEP_MS;
 wait:
-		if (MHD_get_timeout(w->mhd, &mt) == MHD_YES &&
-		    (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
-			timeout = (int)mt;
+		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
+			if (MHD_get_timeout(d, &mt) == MHD_YES &&
+			    (timeout == -1 ||
+			    mt < (MHD_UNSIGNED_LONG_LONG)timeout))
+				timeout = (int)mt;
 		if (flush != -1 && (timeout == -1 || flush < timeout))
 			timeout = flush;	/* wake threads then */
 		if (w->cfg->max_wait != 0) {
@@ -599,9 +667,9 @@ wait:
 				    -1 && errno != EAGAIN)
 					log_msg("worker %u: wake: %s", w->no,
 					    strerror(errno));
-			} else if (listening &&
-			    worker_is_listen(w, evs[i].data.fd))
-				worker_accept(w, evs[i].data.fd);
+			} else if (listening && (d = worker_listen_daemon(w,
+			    evs[i].data.fd)) != NULL)
+				worker_accept(w, evs[i].data.fd, d);
 		}
 		/*
 		 * Answers handed back since the last round, in one batch;
@@ -613,7 +681,8 @@ wait:
 			TAILQ_REMOVE(&items, it, entry);
 			request_resume(it);
 		}
-		MHD_run(w->mhd);
+		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
+			MHD_run(d);
 		flush = pool_flush(&w->pool);
 	}
 }
@@ -637,7 +706,8 @@ worker_thread_start(unsigned core, void *arg)
  */
 void
 worker_main(const struct config *cfg, struct stats *stats,
-    const int *listen_fds, unsigned nlisten, unsigned no)
+    const struct tls_set *tls, const int *listen_fds, const int *listen_tls,
+    unsigned nlisten, unsigned no)
 {
 	struct worker		 w;
 	struct pool_counts	 c;
@@ -678,7 +748,10 @@ worker_main(const struct config *cfg, struct stats *stats,
 	}
 	w.sw = &stats->workers[no - 1];
 	w.threads = stats_table(stats, atomic_load(&w.sw->table));
+	w.tls = tls;
+	w.tls_client_ca = tls->ca != NULL;
 	memcpy(w.listen_fds, listen_fds, nlisten * sizeof(*listen_fds));
+	memcpy(w.listen_tls, listen_tls, nlisten * sizeof(*listen_tls));
 	w.nlisten = nlisten;
 	atomic_store(&w.sw->pid, getpid());
 
@@ -726,11 +799,18 @@ worker_main(const struct config *cfg, struct stats *stats,
 		    cfg->threads, strerror(errno));
 		_exit(1);
 	}
-	if (worker_start_mhd(&w) == -1) {
+	if ((w.mhd = worker_start_mhd(&w, -1)) == NULL) {
 		log_msg("worker %u: cannot start libmicrohttpd: %s", no,
 		    strerror(errno));
 		_exit(1);
 	}
+	for (i = 0; i < tls->n; i++)
+		if ((w.tls_mhd[i] = worker_start_mhd(&w, (int)i)) == NULL) {
+			log_msg("worker %u: cannot start libmicrohttpd with "
+			    "TLS for --https %s: %s", no,
+			    cfg->https[i].http.spec, strerror(errno));
+			_exit(1);
+		}
 	log_msg("worker %u (pid %d) ready: %u %s", no, (int)getpid(),
 	    cfg->threads, PLURAL(cfg->threads, "thread", "threads"));
 	if (worker_loop(&w) == -1)

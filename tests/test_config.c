@@ -627,6 +627,60 @@ test_sockets(void)
 	CHECK(strstr(errbuf, "--agent") != NULL);
 }
 
+static void
+test_https(void)
+{
+	static const char *const	 bad[] = {
+		"127.0.0.1:8443", "127.0.0.1:8443,/c.pem", "127.0.0.1:8443,,/k",
+		"127.0.0.1:8443,/c.pem,", "unix:/x,/c,/k", "host:1,/c,/k",
+		"127.0.0.1:70000,/c,/k",
+	};
+	size_t				 i;
+
+	/* --https alone: HTTPS only, no default --http */
+	CHECK_EQ_INT(parse("--https", "127.0.0.1:8443,/c.pem,/k,ey.pem",
+	    NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.nhttp, 0);
+	CHECK_EQ_INT(cfg.nhttps, 1);
+	CHECK_EQ_STR(cfg.https[0].http.spec, "127.0.0.1:8443");
+	CHECK_EQ_STR(cfg.https[0].cert, "/c.pem");
+	CHECK_EQ_STR(cfg.https[0].key, "/k,ey.pem");	/* after 2 commas */
+	CHECK_EQ_STR(cfg.tls_priority, CONFIG_TLS_PRIORITY);
+	CHECK(strstr(cfg.tls_priority, "-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2")
+	    != NULL);
+
+	CHECK_EQ_INT(parse("--http", ":8080", "--https", "[::1]:8443,/c,/k",
+	    "--https", ":8444,/c2,/k2", "--tls-priority", "SECURE256",
+	    "--tls-client-ca", "/ca.pem", NULL), CONFIG_OK);
+	CHECK_EQ_INT(cfg.nhttp, 1);
+	CHECK_EQ_INT(cfg.nhttps, 2);
+	CHECK_EQ_INT(cfg.https[0].http.addr.ss_family, AF_INET6);
+	CHECK_EQ_STR(cfg.https[1].cert, "/c2");
+	CHECK_EQ_STR(cfg.tls_priority, "SECURE256");
+	CHECK_EQ_STR(cfg.tls_client_ca, "/ca.pem");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!CHECK_EQ_INT(parse("--https", bad[i], NULL),
+		    CONFIG_ERROR))
+			printf("\t--https \"%s\"\n", bad[i]);
+		CHECK_ERR_HAS("--https");
+		CHECK_ERR_ONE_LINE();
+	}
+	CHECK_EQ_INT(parse("--https", ":8443,/c,/k", "--https", ":8443,/d,/e",
+	    NULL), CONFIG_ERROR);
+	CHECK_ERR_HAS("given twice");
+	CHECK_EQ_INT(parse("--http", "127.0.0.1:8443", "--https",
+	    "127.0.0.1:8443,/c,/k", NULL), CONFIG_ERROR);
+	CHECK_ERR_HAS("an --http socket already");
+	CHECK_EQ_INT(parse("--tls-client-ca", "/ca.pem", NULL), CONFIG_ERROR);
+	CHECK_ERR_HAS("--tls-client-ca: needs an --https socket");
+	CHECK_EQ_INT(parse("--tls-priority", "NORMAL", NULL), CONFIG_ERROR);
+	CHECK_ERR_HAS("--tls-priority: needs an --https socket");
+	CHECK_EQ_INT(parse("--https", ":1,/c,/k", "--tls-priority", "", NULL),
+	    CONFIG_ERROR);
+	CHECK_ERR_HAS("--tls-priority");
+}
+
 int
 main(void)
 {
@@ -640,5 +694,6 @@ main(void)
 	test_config_seconds();
 	test_repeat();
 	test_sockets();
+	test_https();
 	return unit_done();
 }

@@ -94,6 +94,18 @@ unsigned	 poolserve_client_port(const struct poolserve_request *);
 /* The address and port the request came in on ("unix:" and 0 likewise). */
 const char	*poolserve_server_addr(const struct poolserve_request *);
 unsigned	 poolserve_server_port(const struct poolserve_request *);
+/* "https" for a request on an --https socket, else "http". */
+const char	*poolserve_scheme(const struct poolserve_request *);
+/* The TLS version, "TLS1.2" or "TLS1.3"; NULL over plain HTTP. */
+const char	*poolserve_tls_version(const struct poolserve_request *);
+/*
+ * With --tls-client-ca: "SUCCESS" when the client's certificate
+ * verified, "NONE" when it sent none, "FAILED:reason" (nginx's
+ * $ssl_client_verify); NULL over plain HTTP or without --tls-client-ca.
+ * The verified certificate's subject (RFC 4514: "CN=a,O=b"), else NULL.
+ */
+const char	*poolserve_tls_client_verify(const struct poolserve_request *);
+const char	*poolserve_tls_client_dn(const struct poolserve_request *);
 unsigned	 poolserve_worker(const struct poolserve_request *);
 const char	*poolserve_thread_name(const struct poolserve_request *);
 /* Monotonic microseconds (CLOCK_MONOTONIC) when the request was read. */

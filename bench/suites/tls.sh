@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# bench/suites/tls.sh: HTTPS against nginx with the same ECDSA P-256
+# certificate, TLS 1.3 only, the same cipher (TLS_AES_128_GCM_SHA256) and
+# group (X25519), no session resumption on either side: full handshakes
+# per second (wrk -H "Connection: close"), keep-alive "Hello, world!"
+# through the pool over TLS and over plain HTTP (the TLS ratio to nginx
+# against the HTTP one), resident memory per idle TLS connection, and a
+# testssl.sh audit of poolserve's default --tls-priority.
+# Run it with bench/run tls; see bench/README.md.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+
+bench_init tls "tls: poolserve HTTPS vs nginx, same certificate and cipher"
+need wrk:wrk /usr/sbin/nginx:nginx-light openssl:openssl \
+    testssl:testssl.sh
+REFERENCE="nginx 1.22, worker_processes 1, same certificate and TLS 1.3 cipher, same run"
+SETUP="wrk -t2 -c50 -d${DURATION}s --latency, $REPEATS runs per figure, interleaved; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, ECDSA P-256, no session cache or tickets."
+PLOT_WHAT=rps
+HS_GOAL=0.9		# poolserve/nginx full handshakes per second
+KA_SLACK=0.9		# TLS keep-alive ratio >= this x the HTTP one
+IDLE=400		# idle connections for the memory per connection
+
+# --- the certificate, the servers ---------------------------------------------
+openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+    2>/dev/null || die "openssl cannot make a certificate"
+PRIO="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:-GROUP-ALL:+GROUP-X25519"
+
+# start_nginx_tls: start_nginx's server with an HTTPS one beside it.
+start_nginx_tls() {
+	local dir user=""
+	dir=$TMP/nginx.tls
+	mkdir -p "$dir/tmp" || die "cannot make $dir"
+	[ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
+	SRV_PORT=$(free_port)
+	TLS_PORT=$(free_port)
+	cat >"$dir/nginx.conf" <<-EOF
+	$user
+	worker_processes 1;
+	daemon off;
+	master_process on;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log warn;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		default_type text/plain;
+		keepalive_requests 1000000;
+		keepalive_timeout 65;
+		client_body_temp_path $dir/tmp/body;
+		proxy_temp_path $dir/tmp/proxy;
+		fastcgi_temp_path $dir/tmp/fastcgi;
+		uwsgi_temp_path $dir/tmp/uwsgi;
+		scgi_temp_path $dir/tmp/scgi;
+		ssl_certificate $TMP/cert.pem;
+		ssl_certificate_key $TMP/key.pem;
+		ssl_protocols TLSv1.3;
+		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+		ssl_ecdh_curve X25519;
+		ssl_session_cache off;
+		ssl_session_tickets off;
+		server {
+			listen 127.0.0.1:$SRV_PORT;
+			listen 127.0.0.1:$TLS_PORT ssl;
+			location = / { return 200 "Hello, world!"; }
+		}
+	}
+	EOF
+	/usr/sbin/nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" \
+	    >/dev/null 2>>"$dir/error.log" &
+	SRV_PID=$!
+	SERVERS+=("$SRV_PID")
+	wait_ready "nginx, 1 worker, HTTPS" "$SRV_PID" "$SRV_PORT" 1 \
+	    "$dir/error.log"
+}
+
+declare -A PORT TPORT PID
+# start_both: a fresh poolserve and nginx
+start_both() {
+	start_poolserve --processes 1 --threads 10 --keepalive-timeout 65 \
+	    --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem" \
+	    --tls-priority "$PRIO"
+	PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
+	TPORT[poolserve]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+	    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+	[ -n "${TPORT[poolserve]}" ] || die "no HTTPS port in poolserve's log"
+	start_nginx_tls
+	PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
+}
+start_both
+SERVERS_ORDER=(poolserve nginx)
+declare -A LABEL=([poolserve]="poolserve --processes 1 --threads 10"
+    [nginx]="nginx, 1 worker")
+
+for srv in "${SERVERS_ORDER[@]}"; do
+	v=$(echo | timeout 10 openssl s_client -connect \
+	    "127.0.0.1:${TPORT[$srv]}" 2>/dev/null |
+	    awk '/^New, / { print $2, $NF }')
+	[ "$v" = "TLSv1.3, TLS_AES_128_GCM_SHA256" ] ||
+	    die "$srv negotiates '$v', not TLSv1.3 with TLS_AES_128_GCM_SHA256"
+done
+say "both negotiate TLSv1.3, TLS_AES_128_GCM_SHA256"
+
+# tls_wrk SECONDS PORT [wrk options]: wrk_run's figures for https://
+tls_wrk() {
+	local secs=$1 port=$2 out=$TMP/wrk.out
+	shift 2
+	timeout $((secs + 30)) wrk -t2 -c50 -d"${secs}s" --latency "$@" \
+	    "https://127.0.0.1:$port/" >"$out" 2>&1 ||
+	    die "wrk failed against port $port: $(cat "$out")"
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+	}
+	/^Requests\/sec:/ { rps = $2 }
+	/^ +50%/ { p50 = ms($2) }
+	/^ +99%/ { p99 = ms($2) }
+	/Socket errors:/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
+	/Non-2xx or 3xx responses:/ { err += $NF }
+	END {
+		if (rps == "") exit 1
+		printf "%.1f %.3f %.3f %d\n", rps, p50, p99, err
+	}' "$out" || die "cannot read wrk's output: $(cat "$out")"
+}
+
+# --- memory per idle TLS connection ---------------------------------------------
+# IDLE connections, each a full handshake and one keep-alive request,
+# held open; the servers' RSS before and with them, on fresh servers.
+idle_hold() {	# idle_hold PORT SCHEME READY-FILE GO-FILE
+	timeout 120 "$PY" - "$@" <<-'EOF'
+	import os, socket, ssl, sys, time
+	port, scheme, ready, go = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+	ctx = ssl.create_default_context()
+	ctx.check_hostname = False
+	ctx.verify_mode = ssl.CERT_NONE
+	conns = []
+	for i in range(int(os.environ["IDLE"])):
+	    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+	    if scheme == "https":
+	        s = ctx.wrap_socket(s)
+	    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	    got = b""
+	    while not got.endswith(b"Hello, world!"):
+	        d = s.recv(4096)
+	        if not d:
+	            sys.exit("closed")
+	        got += d
+	    conns.append(s)
+	open(ready, "w").close()
+	end = time.monotonic() + 60
+	while not os.path.exists(go) and time.monotonic() < end:
+	    time.sleep(0.05)
+	EOF
+}
+export IDLE
+# Each scheme on fresh servers, before any load: memory a process freed
+# stays in its heap and would be counted as nothing the second time.
+declare -A PERCONN
+for scheme in https http; do
+	if [ $scheme = http ]; then
+		stop "${PID[nginx]}"
+		stop "${PID[poolserve]}"
+		start_both
+	fi
+	for srv in "${SERVERS_ORDER[@]}"; do
+		port=${TPORT[$srv]}
+		[ $scheme = http ] && port=${PORT[$srv]}
+		rm -f "$TMP/ready" "$TMP/go"
+		read -r before _ <<<"$(mem "${PID[$srv]}")"
+		idle_hold "$port" $scheme "$TMP/ready" "$TMP/go" &
+		h=$!
+		for _ in $(seq 1 600); do
+			[ -e "$TMP/ready" ] && break
+			kill -0 "$h" 2>/dev/null || die "the idle client failed ($srv $scheme)"
+			sleep 0.1
+		done
+		[ -e "$TMP/ready" ] || die "the idle client did not get ready"
+		sleep 0.5
+		read -r with _ <<<"$(mem "${PID[$srv]}")"
+		touch "$TMP/go"
+		wait "$h" || true
+		PERCONN[$srv,$scheme]=$(calc "($with - $before) / $IDLE" %.1f)
+		say "$srv $scheme: RSS $before kB -> $with kB with $IDLE idle connections"
+	done
+done
+
+# Interleaved as lib.sh's rounds does: each repeat measures every server
+# in every configuration, in a rotating order.
+CONFIGS=(tls-close tls-keepalive http-keepalive)
+for cfg in "${CONFIGS[@]}"; do
+	for srv in "${SERVERS_ORDER[@]}"; do
+		: >"$TMP/runs.$cfg.$srv"
+	done
+done
+for srv in "${SERVERS_ORDER[@]}"; do	# warm-up, not counted
+	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
+done
+for rep in $(seq 1 "$REPEATS"); do
+	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
+	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
+	for srv in "${order[@]}"; do
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
+		echo "$r" >>"$TMP/runs.tls-close.$srv"
+		say "tls-close $srv run $rep/$REPEATS: $r"
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
+		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
+		say "tls-keepalive $srv run $rep/$REPEATS: $r"
+		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
+		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
+		say "http-keepalive $srv run $rep/$REPEATS: $r"
+	done
+done
+
+# --- the table, the goals ----------------------------------------------------------
+declare -A MED
+for cfg in "${CONFIGS[@]}"; do
+	for srv in nginx poolserve; do
+		read -r m lo hi p50 p99 err < <(summary "$TMP/runs.$cfg.$srv")
+		MED[$cfg,$srv]=$m
+		read -r rss pss _ <<<"$(mem "${PID[$srv]}")"
+		case $cfg in
+		tls-close) label="TLS, Connection: close (full handshakes)"
+		    per="-" ;;
+		tls-keepalive) label="TLS, keep-alive"
+		    per="${PERCONN[$srv,https]} kB RSS per idle TLS connection" ;;
+		http-keepalive) label="plain HTTP, keep-alive"
+		    per="${PERCONN[$srv,http]} kB RSS per idle connection" ;;
+		esac
+		row "$label" "${LABEL[$srv]}" "$m" "$lo" "$hi" "$p50" "$p99" \
+		    "$err" "$rss" "$pss" \
+		    "$(calc "$m / ${MED[$cfg,nginx]}" %.2f)" "$per"
+	done
+done
+r=$(calc "${MED[tls-close,poolserve]} / ${MED[tls-close,nginx]}" %.2f)
+v=MISS
+ge "$r" "$HS_GOAL" && v=PASS
+goal handshakes $v "poolserve ${r}x nginx full TLS handshakes/s (goal >= ${HS_GOAL}x)"
+rt=$(calc "${MED[tls-keepalive,poolserve]} / ${MED[tls-keepalive,nginx]}" %.2f)
+rh=$(calc "${MED[http-keepalive,poolserve]} / ${MED[http-keepalive,nginx]}" %.2f)
+v=MISS
+ge "$rt" "$(calc "$rh * $KA_SLACK" %.3f)" && v=PASS
+goal keep-alive $v "poolserve/nginx ${rt}x over TLS, ${rh}x over HTTP" \
+    "(goal: the TLS ratio >= ${KA_SLACK} x the HTTP ratio)"
+say "RSS per idle connection: poolserve TLS ${PERCONN[poolserve,https]} kB," \
+    "HTTP ${PERCONN[poolserve,http]} kB; nginx TLS ${PERCONN[nginx,https]} kB," \
+    "HTTP ${PERCONN[nginx,http]} kB"
+note "RSS and PSS: summed over the master and its workers after the" \
+    "load.  errors: wrk's socket errors and non-2xx answers, all runs." \
+    "Memory per connection: $IDLE connections, each a full handshake and" \
+    "one request, held open; the servers' RSS with them less before," \
+    "divided by $IDLE.  poolserve TLS ${PERCONN[poolserve,https]} kB," \
+    "plain ${PERCONN[poolserve,http]} kB; nginx TLS" \
+    "${PERCONN[nginx,https]} kB, plain ${PERCONN[nginx,http]} kB." \
+    "poolserve --tls-priority '$PRIO'; nginx ssl_protocols TLSv1.3," \
+    "Ciphersuites TLS_AES_128_GCM_SHA256, ssl_ecdh_curve X25519," \
+    "ssl_session_cache off, ssl_session_tickets off."
+stop "${PID[nginx]}"
+stop "${PID[poolserve]}"
+
+# --- testssl.sh on the default --tls-priority --------------------------------------
+# Protocols, cipher categories, forward secrecy, server defaults and the
+# known vulnerabilities; any "NOT ok" or "VULNERABLE" line is a MISS.
+start_poolserve --processes 1 --threads 4 \
+    --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem"
+ts_port=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+timeout 900 testssl --quiet --color 0 --warnings off --sneaky \
+    -p -s -f -U "127.0.0.1:$ts_port" >"$TMP/testssl.out" 2>&1 || true
+stop "$SRV_PID"
+sed -n '/Testing protocols/,$p' "$TMP/testssl.out" |
+    grep -v '^ *$' | grep -v '^Done ' >"$TMP/testssl.table" || true
+[ -s "$TMP/testssl.table" ] || die "testssl.sh gave nothing: $(tail -n 20 "$TMP/testssl.out")"
+bad=$(grep -c 'NOT ok\|VULNERABLE' "$TMP/testssl.table" || true)
+{
+	echo "testssl.sh $(testssl --version 2>/dev/null |
+	    awk '/testssl.sh +[0-9]/ { print $2; exit }') against poolserve's"
+	echo "default --tls-priority (\`testssl -p -s -f -U\`):"
+	echo
+	echo '```'
+	cat "$TMP/testssl.table"
+	echo '```'
+	echo
+} >>"$TMP/notes"
+v=MISS
+[ "$bad" = 0 ] && v=PASS
+goal testssl $v "$bad \"NOT ok\" or \"VULNERABLE\" lines from testssl.sh" \
+    "-p -s -f -U (goal: 0)"
+
+bench_finish

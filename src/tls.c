@@ -1,0 +1,510 @@
+/*
+ * HTTPS on libmicrohttpd's GnuTLS.  Two halves:
+ *
+ *   the master   reads each --https certificate chain and key, the
+ *                --tls-client-ca file and the priority string, and checks
+ *                them with GnuTLS before any worker uses them: at start-up
+ *                (a bad one: exit 78) and on SIGHUP (a bad one: the
+ *                running workers and their certificates are kept).  The
+ *                workers are forked with the files in memory, so a new
+ *                generation serves the new certificate while the old one
+ *                finishes its connections on the old.
+ *   a worker     watches each TLS connection's handshake on its event
+ *                loop (the connection's transport is ours until it
+ *                closes): counts handshakes by version and failures by
+ *                reason, answers plain HTTP sent to an HTTPS port with a
+ *                400, and reads the client's certificate once, for the
+ *                request view.
+ *
+ * libmicrohttpd runs the handshake itself, non-blocking, on the worker's
+ * event loop (MHD_run): a connection reaches a pool thread only with a
+ * complete request, after the handshake.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "poolserve.h"
+
+#define TLS_FILE_MAX	(1024 * 1024)	/* a PEM file, at most */
+#define TLS_LOG_MS	1000		/* failed handshakes: a line a second */
+
+static const char	 tls_http_refusal[] =
+	"HTTP/1.1 400 Bad Request\r\n"
+	"Content-Type: text/plain; charset=utf-8\r\n"
+	"Content-Length: 52\r\n"
+	"Connection: close\r\n"
+	"\r\n"
+	"400 Bad Request: this port speaks HTTPS (https://)\r\n";
+
+/* A whole file in memory, NUL-terminated.  NULL with errno. */
+static char *
+tls_read_file(const char *path, size_t *lenp)
+{
+	char	*data = NULL, *p;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+	int	 fd, error;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			if (cap >= TLS_FILE_MAX) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			if ((p = realloc(data, cap)) == NULL)
+				goto fail;
+			data = p;
+		}
+		if ((n = read(fd, data + len, cap - len - 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (data == NULL && (data = malloc(1)) == NULL)
+		return NULL;
+	data[len] = '\0';
+	*lenp = len;
+	return data;
+fail:
+	error = errno;
+	close(fd);
+	free(data);
+	errno = error;
+	return NULL;
+}
+
+/* The first certificate's subject and expiry, for the log. */
+static void
+tls_describe(const struct tls_cred *cr, char *buf, size_t len)
+{
+	gnutls_x509_crt_t	 crt;
+	gnutls_datum_t		 d = { (unsigned char *)cr->cert,
+				    (unsigned)cr->certlen }, dn = { NULL, 0 };
+	time_t			 t;
+	struct tm		 tm;
+	char			 when[32] = "?";
+
+	snprintf(buf, len, "?");
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) == 0 &&
+	    gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0) {
+		if ((t = gnutls_x509_crt_get_expiration_time(crt)) != -1 &&
+		    gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		snprintf(buf, len, "%s, expires %s", (const char *)dn.data,
+		    when);
+		gnutls_free(dn.data);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
+/*
+ * One --https socket's certificate chain and key: read, and checked as
+ * libmicrohttpd will use them (the key must match the first
+ * certificate).  0, or -1 with one line in err.
+ */
+static int
+tls_load_cred(struct tls_cred *cr, const struct config_https *h, char *err,
+    size_t errlen)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t		 c, k;
+	int			 rc;
+
+	if ((cr->cert = tls_read_file(h->cert, &cr->certlen)) == NULL) {
+		snprintf(err, errlen, "--https %s: certificate %s: %s",
+		    h->http.spec, h->cert, strerror(errno));
+		return -1;
+	}
+	if ((cr->key = tls_read_file(h->key, &cr->keylen)) == NULL) {
+		snprintf(err, errlen, "--https %s: key %s: %s", h->http.spec,
+		    h->key, strerror(errno));
+		return -1;
+	}
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "--https %s: out of memory",
+		    h->http.spec);
+		return -1;
+	}
+	c.data = (unsigned char *)cr->cert;
+	c.size = (unsigned)cr->certlen;
+	k.data = (unsigned char *)cr->key;
+	k.size = (unsigned)cr->keylen;
+	rc = gnutls_certificate_set_x509_key_mem2(cred, &c, &k,
+	    GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	if (rc < 0) {
+		snprintf(err, errlen, "--https %s: certificate %s, key %s: %s",
+		    h->http.spec, h->cert, h->key, gnutls_strerror(rc));
+		return -1;
+	}
+	tls_describe(cr, cr->subject, sizeof(cr->subject));
+	return 0;
+}
+
+void
+tls_free(struct tls_set *ts)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ts->n; i++) {
+		free(ts->creds[i].cert);
+		free(ts->creds[i].key);
+	}
+	free(ts->ca);
+	memset(ts, 0, sizeof(*ts));
+}
+
+/*
+ * Read and check everything TLS of cfg into ts (empty first).  0; else
+ * the exit status, EX_BADOPT for a priority string GnuTLS refuses,
+ * EX_BADCONFIG for a file, with one line in err and ts emptied.  In the
+ * master, at start-up and on SIGHUP.
+ */
+int
+tls_load(struct tls_set *ts, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t	 prio;
+	gnutls_datum_t		 d;
+	const char		*pos = NULL;
+	size_t			 len;
+	unsigned		 i;
+	int			 rc;
+
+	memset(ts, 0, sizeof(*ts));
+	if (cfg->nhttps == 0)
+		return 0;
+	if ((rc = gnutls_priority_init(&prio, cfg->tls_priority, &pos)) < 0) {
+		snprintf(err, errlen, "--tls-priority: \"%s\": %s%s%.40s%s",
+		    cfg->tls_priority, gnutls_strerror(rc),
+		    pos != NULL ? " at \"" : "", pos != NULL ? pos : "",
+		    pos != NULL ? "\"" : "");
+		return EX_BADOPT;
+	}
+	gnutls_priority_deinit(prio);
+	for (i = 0; i < cfg->nhttps; i++, ts->n++)
+		if (tls_load_cred(&ts->creds[i], &cfg->https[i], err,
+		    errlen) == -1) {
+			ts->n++;
+			tls_free(ts);
+			return EX_BADCONFIG;
+		}
+	if (cfg->tls_client_ca[0] == '\0')
+		return 0;
+	if ((ts->ca = tls_read_file(cfg->tls_client_ca, &len)) == NULL) {
+		snprintf(err, errlen, "--tls-client-ca %s: %s",
+		    cfg->tls_client_ca, strerror(errno));
+		tls_free(ts);
+		return EX_BADCONFIG;
+	}
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "--tls-client-ca: out of memory");
+		tls_free(ts);
+		return EX_BADCONFIG;
+	}
+	d.data = (unsigned char *)ts->ca;
+	d.size = (unsigned)len;
+	rc = gnutls_certificate_set_x509_trust_mem(cred, &d,
+	    GNUTLS_X509_FMT_PEM);
+	gnutls_certificate_free_credentials(cred);
+	if (rc <= 0) {
+		snprintf(err, errlen, "--tls-client-ca %s: %s",
+		    cfg->tls_client_ca, rc < 0 ? gnutls_strerror(rc) :
+		    "no PEM certificate in it");
+		tls_free(ts);
+		return EX_BADCONFIG;
+	}
+	return 0;
+}
+
+/* The master's log line for each certificate in use. */
+void
+tls_log(const struct tls_set *ts, const struct config *cfg, const char *why)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ts->n; i++)
+		log_msg("%s--https %s: %s (%s)", why, cfg->https[i].http.spec,
+		    cfg->https[i].cert, ts->creds[i].subject);
+}
+
+/* --- A worker's TLS connections -------------------------------------- */
+
+/*
+ * The connection's transport while it lives: the same system calls
+ * GnuTLS would make, and a look at the first byte received.  The
+ * transport pointer is the struct conn; tls_conn_close() sets it to NULL.
+ */
+static ssize_t
+tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
+{
+	struct conn	*c = p;
+	char		 drain[4096];
+	ssize_t		 n;
+	int		 i;
+
+	if (c == NULL) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	n = recv(c->fd, data, len, 0);
+	if (n <= 0 || c->tls.received)
+		return n;
+	c->tls.received = true;
+	c->tls.first = *(unsigned char *)data;
+	if (isupper(c->tls.first)) {
+		/*
+		 * Plain HTTP ("GET /", "POST"): say so in HTTP, having read
+		 * what was sent (a close with unread data would reset the
+		 * connection, and the client could lose the answer): 64 KiB
+		 * at most, so that the loop stays short.  GnuTLS then fails
+		 * the handshake and the connection closes.
+		 */
+		for (i = 0; i < 16 && recv(c->fd, drain, sizeof(drain),
+		    MSG_DONTWAIT) > 0; i++)
+			;
+		(void)send(c->fd, tls_http_refusal,
+		    sizeof(tls_http_refusal) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	return n;
+}
+
+static ssize_t
+tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct conn	*c = p;
+	struct msghdr	 msg;
+
+	if (c == NULL) {
+		errno = EPIPE;
+		return -1;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	return sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+}
+
+static int
+tls_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct conn	*c = p;
+	struct pollfd	 pfd;
+
+	if (c == NULL)
+		return 1;	/* the read that follows fails */
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
+static unsigned
+tls_version_index(gnutls_protocol_t v)
+{
+	return v == GNUTLS_TLS1_2 ? 0 : v == GNUTLS_TLS1_3 ? 1 : 2;
+}
+
+/*
+ * With --tls-client-ca: the client's certificate, verified against the
+ * CAs libmicrohttpd was given; its subject when it verifies.  nginx's
+ * "ssl_verify_client optional": a client without one, or with one that
+ * does not verify, is served, and the application decides.
+ */
+static void
+tls_client_cert(struct conn *c, gnutls_session_t s)
+{
+	const gnutls_datum_t	*list;
+	gnutls_x509_crt_t	 crt;
+	gnutls_datum_t		 dn = { NULL, 0 }, out = { NULL, 0 };
+	unsigned		 n = 0, status = 0;
+	size_t			 len;
+	int			 rc;
+
+	if (!c->w->tls_client_ca)
+		return;
+	if ((list = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0) {
+		c->tls.verify = "NONE";
+		return;
+	}
+	if ((rc = gnutls_certificate_verify_peers2(s, &status)) < 0 ||
+	    status != 0) {
+		if (rc >= 0 && gnutls_certificate_verification_status_print(
+		    status, GNUTLS_CRT_X509, &out, 0) == 0) {
+			snprintf(c->tls.verify_buf, sizeof(c->tls.verify_buf),
+			    "FAILED:%s", (const char *)out.data);
+			gnutls_free(out.data);
+			for (len = strlen(c->tls.verify_buf); len > 0 &&
+			    c->tls.verify_buf[len - 1] == ' '; len--)
+				c->tls.verify_buf[len - 1] = '\0';
+		} else
+			snprintf(c->tls.verify_buf, sizeof(c->tls.verify_buf),
+			    "FAILED:%s", gnutls_strerror(rc));
+		c->tls.verify = c->tls.verify_buf;
+		return;
+	}
+	c->tls.verify = "SUCCESS";
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &list[0], GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0) {
+		snprintf(c->tls.client_dn, sizeof(c->tls.client_dn), "%s",
+		    (const char *)dn.data);
+		gnutls_free(dn.data);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
+/*
+ * GnuTLS's hook around each handshake message: the client's ClientHello
+ * came (before GnuTLS looks into it); our ServerHello went (a version and
+ * cipher were agreed); the client's Finished came, the handshake is done
+ * (a full one: libmicrohttpd keeps no sessions to resume).  On the event
+ * loop.
+ */
+static int
+tls_hook(gnutls_session_t s, unsigned int htype, unsigned when,
+    unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct conn	*c = gnutls_db_get_ptr(s);
+
+	(void)msg;
+	if (c == NULL)
+		return 0;
+	if (!incoming) {
+		if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO)
+			c->tls.agreed = true;
+		return 0;
+	}
+	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
+		c->tls.hello = true;
+	else if (htype == GNUTLS_HANDSHAKE_FINISHED &&
+	    when == GNUTLS_HOOK_POST && !c->tls.done) {
+		c->tls.done = true;
+		c->tls.version = gnutls_protocol_get_name(
+		    gnutls_protocol_get_version(s));
+		atomic_fetch_add(&c->w->sw->tls_handshakes, 1);
+		atomic_fetch_add(&c->w->sw->tls_version[tls_version_index(
+		    gnutls_protocol_get_version(s))], 1);
+		tls_client_cert(c, s);
+	}
+	return 0;
+}
+
+/*
+ * A connection to an --https socket starts (NOTIFY_CONNECTION, before
+ * libmicrohttpd reads it): take its transport and watch its handshake.
+ */
+void
+tls_conn_start(struct conn *c, void *session)
+{
+	gnutls_session_t	 s = session;
+
+	c->tls.session = session;
+	c->tls.started_ms = pool_now_ms();
+	gnutls_db_set_ptr(s, c);	/* libmicrohttpd keeps no session db */
+	gnutls_transport_set_ptr(s, c);
+	gnutls_transport_set_pull_function(s, tls_pull);
+	gnutls_transport_set_vec_push_function(s, tls_push);
+	gnutls_transport_set_pull_timeout_function(s, tls_pull_timeout);
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
+	    GNUTLS_HOOK_BOTH, tls_hook);
+}
+
+/* Why a handshake did not finish, as counted and logged. */
+static enum tls_fail
+tls_reason(struct conn *c, char *why, size_t len)
+{
+	gnutls_session_t	 s = c->tls.session;
+	gnutls_alert_description_t a;
+
+	if (!c->tls.received) {
+		snprintf(why, len, "nothing received");
+		return TLS_FAIL_SILENT;
+	}
+	if (isupper(c->tls.first)) {
+		snprintf(why, len, "plain HTTP sent to an HTTPS port "
+		    "(answered 400)");
+		return TLS_FAIL_HTTP;
+	}
+	if (c->tls.first != 22) {	/* a handshake record */
+		snprintf(why, len, "not TLS (first byte 0x%02x)",
+		    c->tls.first);
+		return TLS_FAIL_NOT_TLS;
+	}
+	if (c->tls.hello && !c->tls.agreed) {
+		snprintf(why, len, "refused: the ClientHello has no version, "
+		    "cipher or group of --tls-priority in common");
+		return TLS_FAIL_REFUSED;
+	}
+	if (c->tls.agreed && (a = gnutls_alert_get(s)) !=
+	    GNUTLS_A_CLOSE_NOTIFY) {
+		snprintf(why, len, "the client sent %s",
+		    gnutls_alert_get_strname(a) != NULL ?
+		    gnutls_alert_get_strname(a) : "an alert");
+		return TLS_FAIL_CLIENT_ALERT;
+	}
+	snprintf(why, len, "%s, then the client left or timed out",
+	    c->tls.agreed ? "a ClientHello answered" :
+	    "part of a ClientHello");
+	return TLS_FAIL_INCOMPLETE;
+}
+
+/*
+ * A TLS connection closes (NOTIFY_CONNECTION, on the event loop): a
+ * handshake that did not finish is counted by reason and logged, at most
+ * one line a second for the worker.  The transport is given back, so
+ * that GnuTLS never reaches the struct conn again.
+ */
+void
+tls_conn_close(struct conn *c)
+{
+	static uint64_t		 last;
+	static unsigned		 unlogged;
+	enum tls_fail		 f;
+	uint64_t		 now;
+	char			 why[128];
+
+	if (c->tls.session == NULL)
+		return;
+	gnutls_db_set_ptr(c->tls.session, NULL);
+	gnutls_transport_set_ptr(c->tls.session, NULL);
+	if (c->tls.done)
+		return;
+	f = tls_reason(c, why, sizeof(why));
+	atomic_fetch_add(&c->w->sw->tls_failed[f], 1);
+	now = pool_now_ms();
+	if (last != 0 && now - last < TLS_LOG_MS) {
+		unlogged++;
+		return;
+	}
+	log_msg("worker %u: TLS handshake with %s:%u failed after %llu ms: "
+	    "%s%s", c->w->no, c->peer, c->port, (unsigned long long)(now -
+	    c->tls.started_ms), why, unlogged > 0 ? "; more failed and were "
+	    "counted, not logged" : "");
+	last = now;
+	unlogged = 0;
+}
