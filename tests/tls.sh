@@ -173,28 +173,6 @@ print(json.load(open(sys.argv[1])).get(sys.argv[2], "<absent>"))' \
 	ok "WSGI: url_scheme https, SSL_CLIENT_S_DN 'CN=alice,O=poolserve test' verified; none: NONE; untrusted: $v"
 fi
 
-# --- the capacity model over TLS --------------------------------------------
-$TC --port "$TPORT" --cafile "$C/ca.pem" --timeout 60 many --count 12 \
-    --stagger 0.02 --path '/?id={i}&sleep=2' >"$TMP/hold" &
-HOLD=$!
-listen_queue_tls() {
-	ss -Hlnt "sport = :$TPORT" | awk '{print $2, $3; exit}'
-}
-listen_queue_is_tls() {
-	[ "$(listen_queue_tls)" = "$1" ]
-}
-wait_until 5 listen_queue_is_tls "9 8" ||
-    fail "TLS listen queue is '$(listen_queue_tls)', expected 9 8"
-base=$(processing_count)
-wait_until 5 processing_is 2 || true
-[ "$(processing_count)" = 2 ] || fail "$(processing_count) running over TLS, expected 2"
-wait "$HOLD"
-grep -q '"status": {"200": 12}' "$TMP/hold" ||
-    fail "not every TLS client was answered: $(cat "$TMP/hold")"
-most=$(max_overlap)
-[ "$most" = 2 ] || fail "$most requests ran at once over TLS, expected 2"
-ok "TLS, --threads 2 --listen 8, 12 slow clients: 2 running, accept queue 9/8, all 12 answered"
-
 # --- half-done handshakes do not hold the pool ------------------------------
 $TC --port "$TPORT" half --count 20 --hold 4 >"$TMP/half" &
 HALF=$!
@@ -272,7 +250,7 @@ stats /stats | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 t = d["workers"][0]["tls"]
-assert t["handshakes"] >= 20, t
+assert t["handshakes"] >= 12, t
 assert t["versions"]["TLS1.3"] >= 1 and t["versions"]["TLS1.2"] >= 1, t
 assert t["failed"]["plain_http"] >= 1 and t["failed"]["not_tls"] >= 3, t
 assert t["failed"]["refused"] >= 3, t	# TLS 1.1, TLS 1.0, CBC
@@ -335,6 +313,36 @@ sleep 0.5
 s=$($TC --port "$TPORT" --cafile "$C/ca.pem" subject)
 [ "$s" = "poolserve-b TLSv1.3" ] || fail "served after a bad SIGHUP: $s"
 ok "a mismatched key on SIGHUP: logged, the workers and poolserve-b kept"
+
+# --- the capacity model over TLS --------------------------------------------
+# Its own server, with a grace that covers a Python client's handshake on
+# a loaded machine (see the seed scene below): with the default 50 ms the
+# gate lets one more connection in for each handshake that outlasts it.
+stop_server
+start_server --threads 2 --listen 8 --request-grace 1000 \
+    --https "127.0.0.1:0,$C/a.pem,$C/a.key"
+TPORT=$(sed -n 's|.*listening on .*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+    "$TMP/err" | head -n 1)
+$TC --port "$TPORT" --cafile "$C/ca.pem" --timeout 60 many --count 12 \
+    --stagger 0.02 --path '/?id={i}&sleep=2' >"$TMP/hold" &
+HOLD=$!
+listen_queue_tls() {
+	ss -Hlnt "sport = :$TPORT" | awk '{print $2, $3; exit}'
+}
+listen_queue_is_tls() {
+	[ "$(listen_queue_tls)" = "$1" ]
+}
+wait_until 5 listen_queue_is_tls "9 8" ||
+    fail "TLS listen queue is '$(listen_queue_tls)', expected 9 8"
+base=$(processing_count)
+wait_until 5 processing_is 2 || true
+[ "$(processing_count)" = 2 ] || fail "$(processing_count) running over TLS, expected 2"
+wait "$HOLD"
+grep -q '"status": {"200": 12}' "$TMP/hold" ||
+    fail "not every TLS client was answered: $(cat "$TMP/hold")"
+most=$(max_overlap)
+[ "$most" = 2 ] || fail "$most requests ran at once over TLS, expected 2"
+ok "TLS, --threads 2 --listen 8, 12 slow clients: 2 running, accept queue 9/8, all 12 answered"
 
 # --- the seed scene over TLS ----------------------------------------------------
 # As tests/seed.sh: --threads 10 --listen 128 and 300 slow clients, each a
