@@ -9,6 +9,12 @@ SEEDS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_DIR=$(cd "$SEEDS_DIR/.." && pwd)
 TOP_DIR=$(cd "$BENCH_DIR/.." && pwd)
 APPS=$SEEDS_DIR/apps
+# free_port is the tests' (tests/start.sh).  poolserve is started by start
+# below, not by poolserve_start: in its own process group like every other
+# server of a seed (the whole group is stopped), and waited for as long
+# as a Python application takes to import.
+# shellcheck source=../../tests/start.sh
+. "$TOP_DIR/tests/start.sh"
 # the applications run on Debian's Python and its packages
 # shellcheck disable=SC2034
 PY=/usr/bin/python3
@@ -84,11 +90,6 @@ need_pkgs() {
 need_poolserve() {
 	[ -x "$POOLSERVE" ] ||
 	    die "no poolserve at $POOLSERVE (build it, or set POOLSERVE)"
-}
-
-# free_port: a TCP port nothing listens on now
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT
