@@ -29,6 +29,9 @@
 #   poolserve100-flask  poolserve --processes 100 --threads 1 --preload, the same
 #   poolserve           poolserve --threads 10, its lab (C, no Python)
 #   poolserve100        (not by default) --processes 100 --threads 1, its lab
+#   poolserve-maxwait   poolserve --threads 10 --max-wait 5000, the same app:
+#                       what waited 5 s is answered 503 at once, not left
+#                       in the backlog (poolserve's answer to the scene)
 # Then the thread-reuse check: SEED_SLEEP=10, four requests 0.25 s apart
 # to werkzeug, uwsgi --threads 2 (sync and async view) and poolserve
 # --threads 2 (sync and async view), which thread ran which request.
@@ -59,12 +62,12 @@ servers=("$@")
 [ ${#servers[@]} -gt 0 ] ||
     servers=(werkzeug werkzeug256 werkzeug100 werkzeug10 werkzeug-async \
 	uwsgi uwsgi-timeout uwsgi4000 poolserve-flask poolserve100-flask \
-	poolserve reuse)
+	poolserve poolserve-maxwait reuse)
 for s in "${servers[@]}"; do
 	case $s in
 	werkzeug|werkzeug256|werkzeug100|werkzeug10|werkzeug-async) ;;
 	uwsgi|uwsgi-timeout|uwsgi4000|poolserve|poolserve100) ;;
-	poolserve-flask|poolserve100-flask|reuse) ;;
+	poolserve-flask|poolserve100-flask|poolserve-maxwait|reuse) ;;
 	*) echo "${0##*/}: unknown server $s" >&2; exit 64 ;;
 	esac
 done
@@ -189,6 +192,8 @@ measure() {
 			# werkzeug's processes=100 forks from its server
 			opts+=(--preload $(wsgi_opts 004 app:app)) ;;
 		*-flask) opts+=($(wsgi_opts 004 app:app)) ;;
+		poolserve-maxwait)
+			opts+=(--max-wait 5000 $(wsgi_opts 004 app:app)) ;;
 		esac
 		cmd="poolserve ${opts[*]}"
 		cmd=${cmd//"$APPS"/bench/seeds/apps}
@@ -402,6 +407,15 @@ echo "(--http-timeout 900) $(fig uwsgi-timeout EST) ($(fig uwsgi-timeout FAILS) 
 echo "pace that leaves about 60 s of requests, not the seed's 3890: its uWSGI"
 echo "cannot have timed out (a longer --http-timeout, or another version)."
 echo
+if [ -n "${EST[poolserve-maxwait]:-}" ]; then
+	echo "**poolserve --max-wait 5000** (the poolserve-maxwait row, the same app):"
+	echo "a request that waited 5 s in the listen backlog is answered 503 with"
+	echo "Retry-After at once instead of waiting for a thread that will not come"
+	echo "for 800 s: $(fig poolserve-maxwait INPROG) in progress, Recv-Q $(fig poolserve-maxwait RECVQ), $(fig poolserve-maxwait EST)"
+	echo "ESTABLISHED at the snapshot, $(fig poolserve-maxwait FAILS) answered 503 (JMeter counts"
+	echo "them failed) by then, and the seed's curl: $(fig poolserve-maxwait CURL)."
+	echo
+fi
 if [ -s "$TMP/reuse" ]; then
 	echo "**Thread reuse** (the seed's check: \`--threads 2\`, requests sleeping"
 	echo "10 s, four of them 0.25 s apart; werkzeug-await is the seed's view"
