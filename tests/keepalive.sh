@@ -90,7 +90,8 @@ wait $CURLS
 [ "$(cat "$TMP"/g* | grep -c '^200$')" = 60 ] ||
     fail "60 answers expected: $(cat "$TMP"/g* | sort | uniq -c)"
 queued=$(grep -c 'GET /sleep/0.2 => .*\[queued [0-9]* msecs\]' "$TMP/err")
-[ "$queued" -le 3 ] ||
+# under memcheck every step takes many times longer: 50 ms means little
+[ "$queued" -le 3 ] || [ -n "${POOLSERVE_UNDER_VALGRIND:-}" ] ||
     fail "$queued of 60 requests waited 50 ms or more in a worker"
 ok "4 workers x 2 threads, 12 keep-alive clients: $queued of 60 requests waited 50 ms or more in a worker"
 stop_server
