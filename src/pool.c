@@ -334,7 +334,7 @@ int
 pool_flush(struct pool *p)
 {
 	uint64_t	 now, age;
-	unsigned	 n, i, coming = 0;
+	unsigned	 n, i;
 	int		 again = -1;
 
 	pthread_mutex_lock(&p->lock);
@@ -342,17 +342,17 @@ pool_flush(struct pool *p)
 		goto out;
 	now = pool_now_us();
 	age = now - TAILQ_FIRST(&p->fifo)->queued_us;
-	for (i = 0; i < p->threads && age < POOL_WAKE_US; i++)
-		if (p->since[i] != 0 && now - p->since[i] < POOL_WAKE_US)
-			coming++;
 	if (age >= POOL_WAKE_US)
 		n = p->idle < p->waiting ? p->idle : p->waiting;
-	else
-		n = coming == 0;
+	else {
+		/* one, unless a thread that just began will come back */
+		for (n = 1, i = 0; i < p->threads && n == 1; i++)
+			if (p->since[i] != 0 && now - p->since[i] < POOL_WAKE_US)
+				n = 0;
+		again = (int)((POOL_WAKE_US - age + 999) / 1000);
+	}
 	for (; n > 0; n--)
 		pthread_cond_signal(&p->work);
-	if (age < POOL_WAKE_US)
-		again = (int)((POOL_WAKE_US - age + 999) / 1000);
 out:
 	pthread_mutex_unlock(&p->lock);
 	return again;
