@@ -306,13 +306,14 @@ mem() {
 }
 
 # wrk_run SECONDS PORT PATH [wrk options]: "req/s p50-ms p99-ms errors"
-# of one bounded wrk -t2 -c${CONNS:-50} run (errors: socket errors and
-# non-2xx responses).
+# of one bounded wrk -t2 -c${CONNS:-50} run against ${SCHEME:-http}://
+# (errors: socket errors and non-2xx responses).
 wrk_run() {
 	local secs=$1 port=$2 path=$3 out=$TMP/wrk.out
 	shift 3
 	timeout $((secs + 30)) wrk -t2 -c"${CONNS:-50}" -d"${secs}s" \
-	    --latency "$@" "http://127.0.0.1:$port$path" >"$out" 2>&1 ||
+	    --latency "$@" "${SCHEME:-http}://127.0.0.1:$port$path" \
+	    >"$out" 2>&1 ||
 	    die "wrk failed against port $port: $(cat "$out")"
 	awk '
 	function ms(v) {

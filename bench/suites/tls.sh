@@ -104,27 +104,9 @@ say "both negotiate TLSv1.3, TLS_AES_128_GCM_SHA256"
 
 # tls_wrk SECONDS PORT [wrk options]: wrk_run's figures for https://
 tls_wrk() {
-	local secs=$1 port=$2 out=$TMP/wrk.out
+	local secs=$1 port=$2
 	shift 2
-	timeout $((secs + 30)) wrk -t2 -c50 -d"${secs}s" --latency "$@" \
-	    "https://127.0.0.1:$port/" >"$out" 2>&1 ||
-	    die "wrk failed against port $port: $(cat "$out")"
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-	}
-	/^Requests\/sec:/ { rps = $2 }
-	/^ +50%/ { p50 = ms($2) }
-	/^ +99%/ { p99 = ms($2) }
-	/Socket errors:/ { gsub(",", ""); err += $4 + $6 + $8 + $10 }
-	/Non-2xx or 3xx responses:/ { err += $NF }
-	END {
-		if (rps == "") exit 1
-		printf "%.1f %.3f %.3f %d\n", rps, p50, p99, err
-	}' "$out" || die "cannot read wrk's output: $(cat "$out")"
+	SCHEME=https wrk_run "$secs" "$port" / "$@"
 }
 
 # --- memory per idle TLS connection ---------------------------------------------
