@@ -215,7 +215,7 @@ start_nginx() {
 		scgi_temp_path $dir/tmp/scgi;
 		server {
 			listen 127.0.0.1:$SRV_PORT;
-			location = / { return 200 "Hello, world!"; }
+			location = / { return 200 "Hello, world!\n"; }
 		}
 	}
 	EOF
@@ -236,7 +236,7 @@ start_uwsgi_routes() {
 	SRV_PORT=$(free_port)
 	uwsgi --http11-socket "127.0.0.1:$SRV_PORT" --master --die-on-term \
 	    --processes "$procs" --disable-logging --listen 128 \
-	    --route-run $'send:HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!' \
+	    --route-run $'send:HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n' \
 	    --route-run 'break:' >"$log" 2>&1 &
 	SRV_PID=$!
 	SERVERS+=("$SRV_PID")

@@ -206,14 +206,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ids != NULL) {
 			FUZZ_ASSERT(config_number(ids, 0,
 			    999999999999999999ULL, &id) == 0);
-			snprintf(want, sizeof(want), "hello #%llu", id);
+			snprintf(want, sizeof(want), "hello #%llu\n", id);
 			FUZZ_ASSERT(strcmp(lr.out, want) == 0);
 		}
 		if (ss != NULL)
 			FUZZ_ASSERT(config_seconds(ss, 0, SLEEP_MAX,
 			    &secs) == 0);
 		if (ids == NULL && ss == NULL)
-			FUZZ_ASSERT(strcmp(lr.out, "Hello, world!") == 0);
+			FUZZ_ASSERT(strcmp(lr.out, "Hello, world!\n") == 0);
 	}
 	reply_fake_done();
 	free(path);

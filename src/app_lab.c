@@ -3,7 +3,7 @@
  * experiments poolserve is measured by.  It answers through the same
  * interface as a module (<poolserve/poolserve.h>), on a pool thread.
  *
- *   GET /                 Hello, world!
+ *   GET /                 "Hello, world!"
  *   GET /?id=N&sleep=S    the seed route: log, sleep S seconds, "hello #N"
  *   GET /sleep/S          sleep S seconds
  *   GET /cpu/MS           keep the CPU busy for MS milliseconds
@@ -25,7 +25,7 @@
 #define SLEEP_MAX	86400.0		/* seconds */
 #define CPU_MAX		60000ULL	/* milliseconds */
 
-static const char	 hello[] = "Hello, world!";
+static const char	 hello[] = "Hello, world!\n";
 static const char	 get_allow[] = "GET, HEAD, OPTIONS";
 static const char	 post_allow[] = "POST, OPTIONS";
 static const char	 all_allow[] = "GET, HEAD, POST, OPTIONS";
@@ -117,7 +117,7 @@ lab_seed(struct app *a, struct poolserve_request *r)
 	log_timestamp(ts, sizeof(ts));
 	log_app("%s - %d-%s: done request id[%llu]", ts, (int)getpid(),
 	    thread, id);
-	return poolserve_respondf(r, 200, "hello #%llu", id);
+	return poolserve_respondf(r, 200, "hello #%llu\n", id);
 }
 
 static int

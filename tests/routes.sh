@@ -5,7 +5,10 @@
 start_server --threads 2 --max-body-size 64
 
 [ "$(get /)" = "Hello, world!" ] && [ "$(status)" = 200 ] || fail "/"
+# every body ends with a newline, / and the seed route too
+cmp -s "$TMP/body" <(printf 'Hello, world!\n') || fail "/ body: $(od -c "$TMP/body")"
 [ "$(get '/?id=7')" = "hello #7" ] || fail "/?id=7"
+cmp -s "$TMP/body" <(printf 'hello #7\n') || fail "/?id=7 body: $(od -c "$TMP/body")"
 [ "$(get '/?id=8&sleep=0.1')" = "hello #8" ] || fail "/?id=8&sleep=0.1"
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{15} - [0-9]+-w1c[01]: #[0-9]+ processing request id\[8\], sleeping\.\.\.$' \
     "$TMP/err" || fail "seed log line"
@@ -65,7 +68,7 @@ head -n 1 "$TMP/h" | grep -q ' 405 ' || fail "GET /echo"
 grep -qi '^Allow: POST' "$TMP/h" || fail "Allow: POST"
 curl -s -I "$(url /)" >"$TMP/h"
 head -n 1 "$TMP/h" | grep -q ' 200 ' || fail "HEAD /"
-grep -qi '^Content-Length: 13' "$TMP/h" || fail "HEAD Content-Length"
+grep -qi '^Content-Length: 14' "$TMP/h" || fail "HEAD Content-Length"
 ok "404 for unknown paths, 405 with Allow, HEAD"
 
 expect_status 413 /echo -X POST --data-binary "[$(printf '1,%.0s' $(seq 1 40))1]"

@@ -103,7 +103,7 @@ def normal():
         try:
             r = httpc.exchange(port, httpc.request("/", headers=[
                 ("Connection", "close")]), timeout=60)
-            if r is None or r.status != 200 or r.body != b"Hello, world!":
+            if r is None or r.status != 200 or r.body != b"Hello, world!\n":
                 raise IOError("bad answer %r" % (r and r.line))
             with lock:
                 lat.append((t0 - start, time.monotonic() - t0))

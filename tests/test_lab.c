@@ -55,7 +55,7 @@ static void
 test_routes(void)
 {
 	CHECK_EQ_INT(run("GET", "/", NULL, NULL), 200);
-	CHECK_EQ_STR(lr.out, "Hello, world!");
+	CHECK_EQ_STR(lr.out, "Hello, world!\n");
 	CHECK_EQ_INT(run("HEAD", "/", NULL, NULL), 200);
 	CHECK_EQ_INT(run("GET", "/sleep/0", NULL, NULL), 200);
 	CHECK_EQ_STR(lr.out, "slept 0 s\n");
@@ -93,13 +93,13 @@ test_seed(void)
 {
 	CHECK_EQ_INT(run("GET", "/", NULL, "id", "7", "sleep", "0", NULL),
 	    200);
-	CHECK_EQ_STR(lr.out, "hello #7");
+	CHECK_EQ_STR(lr.out, "hello #7\n");
 	CHECK(strstr(lr.log, "-w1c1: #1 processing request id[7], "
 	    "sleeping...\n") != NULL);
 	CHECK(strstr(lr.log, "-w1c1: done request id[7]\n") != NULL);
 	/* without an id, the count of seed requests is the id */
 	CHECK_EQ_INT(run("GET", "/", NULL, "sleep", "0", NULL), 200);
-	CHECK_EQ_STR(lr.out, "hello #2");
+	CHECK_EQ_STR(lr.out, "hello #2\n");
 	CHECK_EQ_INT(run("GET", "/", NULL, "id", "x", NULL), 400);
 	CHECK_EQ_STR(lr.out, "bad id: a whole number from 0 to "
 	    "999999999999999999 is needed\n");

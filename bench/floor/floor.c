@@ -137,7 +137,7 @@ main(int argc, char *argv[])
 	uint64_t			 drain;
 	MHD_UNSIGNED_LONG_LONG		 mt;
 	int				 ep, timeout;
-	static const char		 body[] = "Hello, world!";
+	static const char		 body[] = "Hello, world!\n";
 
 	if (argc != 3 || (strcmp(argv[1], "direct") != 0 &&
 	    strcmp(argv[1], "handoff") != 0)) {

@@ -58,7 +58,7 @@ start_nginx_idle() {
 		scgi_temp_path $dir/tmp/scgi;
 		server {
 			listen 127.0.0.1:$SRV_PORT;
-			location = / { return 200 "Hello, world!"; }
+			location = / { return 200 "Hello, world!\n"; }
 		}
 	}
 	EOF

@@ -18,7 +18,7 @@ declare -A GOAL=([keep-alive]=0.75 [close]=1.0)	# module/nginx req/s
 
 # The example module as a user builds it (poolserve_module(3)), -O2, its
 # greeting the one nginx and the lab answer ("Hello, world!" and a
-# newline: 14 bytes against 13), which start_poolserve waits for.
+# newline, 14 bytes), which start_poolserve waits for.
 "${CC:-cc}" -std=c99 -O2 -fPIC -shared -I"$TOP/include" \
     -DHELLO_TEXT='"Hello, world!"' -o "$TMP/hello.so" \
     "$TOP/examples/hello.c" || die "cannot compile $TOP/examples/hello.c"

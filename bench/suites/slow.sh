@@ -67,8 +67,8 @@ def application(environ, start_response):
     if n > 0:
         environ["wsgi.input"].read(n)
     start_response("200 OK", [("Content-Type", "text/plain"),
-                              ("Content-Length", "13")])
-    return [b"Hello, world!"]
+                              ("Content-Length", "14")])
+    return [b"Hello, world!\n"]
 EOF
 
 # --- servers ------------------------------------------------------------------
@@ -118,7 +118,7 @@ start_nginx_slow() {
 		scgi_temp_path $dir/tmp/scgi;
 		server {
 			listen 127.0.0.1:$SRV_PORT;
-			location = / { return 200 "Hello, world!"; }
+			location = / { return 200 "Hello, world!\n"; }
 			location = /echo { proxy_pass http://127.0.0.1:$SRV_PORT/; }
 			location /s/ { alias $WWW/; }
 		}

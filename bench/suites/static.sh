@@ -21,11 +21,11 @@ FAIR_GOAL=0.5
 "${CC:-cc}" -O2 -o "$TMP/fairclient" "$BENCH_DIR/fairclient.c" ||
     die "cannot compile $BENCH_DIR/fairclient.c"
 
-# The directory both serve.  index.html answers GET / with the 13 bytes
-# that wait_ready and fairclient expect.
+# The directory both serve.  index.html answers GET / with the 14 bytes
+# ("Hello, world!" and a newline) that wait_ready and fairclient expect.
 WWW=$TMP/www
 mkdir -p "$WWW" || die "cannot make $WWW"
-printf 'Hello, world!' >"$WWW/index.html"
+printf 'Hello, world!\n' >"$WWW/index.html"
 head -c 1024 /dev/urandom >"$WWW/1k.bin"
 head -c 1048576 /dev/urandom >"$WWW/1m.bin"
 
@@ -137,7 +137,7 @@ note "Both serve the same directory; each request opens and fstat()s the" \
     "answers, all runs."
 
 # --- fairness: 50 keep-alive connections, 2 threads ---------------------------
-# fairclient asks for GET /: both answer it with index.html (13 bytes).
+# fairclient asks for GET /: both answer it with index.html (14 bytes).
 stop "${PID[poolserve]}"
 start_poolserve --processes 1 --threads 2 --static-map "/=$WWW"
 PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID

@@ -63,7 +63,7 @@ start_nginx_tls() {
 		server {
 			listen 127.0.0.1:$SRV_PORT;
 			listen 127.0.0.1:$TLS_PORT ssl;
-			location = / { return 200 "Hello, world!"; }
+			location = / { return 200 "Hello, world!\n"; }
 		}
 	}
 	EOF
@@ -126,7 +126,7 @@ idle_hold() {	# idle_hold PORT SCHEME READY-FILE GO-FILE
 	        s = ctx.wrap_socket(s)
 	    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	    got = b""
-	    while not got.endswith(b"Hello, world!"):
+	    while not got.endswith(b"Hello, world!\n"):
 	        d = s.recv(4096)
 	        if not d:
 	            sys.exit("closed")
