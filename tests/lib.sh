@@ -196,3 +196,17 @@ download_rss() {
 	wait "$dl"
 	DOWNLOAD=$(cat "$TMP/download")
 }
+
+# rss_growth_ok MIB WHAT: after download_rss, fail when the worker's RSS
+# grew by MIB MiB or more while it sent WHAT (not held against a run
+# under sanitizers, whose shadow memory grows with what is touched)
+rss_growth_ok() {
+	local growth=$(( (RSS_MAX - RSS_BASE) / 1024 ))
+	if [ -n "${POOLSERVE_SANITIZERS:-}" ]; then
+		ok "$2 (RSS +$growth MiB, not checked under sanitizers)"
+		return
+	fi
+	[ "$growth" -lt "$1" ] ||
+	    fail "RSS grew $growth MiB (from $RSS_BASE kB to $RSS_MAX kB) streaming $2"
+	ok "$2: worker RSS $RSS_BASE kB, at most $RSS_MAX kB ($RSS_SAMPLES samples)"
+}

@@ -31,28 +31,32 @@ grep -q 'worker 1: SIGTERM: retiring, 2 requests running' "$TMP/err" ||
     fail "no retiring line"
 ok "SIGTERM: in-flight requests finish (200), new clients refused, exit 0"
 
+# stop_running SIGNAL [OPTIONS...]: a 1-thread server (and OPTIONS)
+# running a 5 s request gets SIGNAL; its master must exit 0.  Sets
+# ELAPSED, the seconds from the signal to the exit.
+stop_running() {
+	local sig=$1 t0 rc
+	shift
+	start_server --threads 1 "$@"
+	curl -s -o /dev/null --max-time 10 "$(url '/?id=1&sleep=5')" &
+	wait_until 5 processing_is 1 || fail "not running"
+	t0=$(date +%s)
+	kill "-$sig" "$PID"; wait "$PID"; rc=$?; PID=
+	[ "$rc" = 0 ] || fail "SIG$sig: exit $rc"
+	ELAPSED=$(($(date +%s) - t0))
+	wait
+}
+
 # --shutdown-timeout bounds the wait.
-start_server --threads 1 --shutdown-timeout 1
-curl -s -o /dev/null --max-time 10 "$(url '/?id=1&sleep=5')" &
-wait_until 5 processing_is 1 || fail "not running"
-t0=$(date +%s)
-kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
-[ "$rc" = 0 ] || fail "exit $rc"
-[ $(($(date +%s) - t0)) -le 3 ] || fail "--shutdown-timeout 1 not honoured"
+stop_running TERM --shutdown-timeout 1
+[ "$ELAPSED" -le 3 ] || fail "--shutdown-timeout 1 not honoured"
 grep -q -- '--shutdown-timeout reached with 1 request running' "$TMP/err" ||
     fail "no timeout line"
-wait
 ok "--shutdown-timeout 1 ends the drain after a second"
 
 # SIGINT: at once.
-start_server --threads 1
-curl -s -o /dev/null --max-time 10 "$(url '/?id=1&sleep=5')" &
-wait_until 5 processing_is 1 || fail "not running"
-t0=$(date +%s)
-kill -INT "$PID"; wait "$PID"; rc=$?; PID=
-[ "$rc" = 0 ] || fail "exit $rc"
-[ $(($(date +%s) - t0)) -le 1 ] || fail "SIGINT was not immediate"
-wait
+stop_running INT
+[ "$ELAPSED" -le 1 ] || fail "SIGINT was not immediate"
 ok "SIGINT stops at once"
 
 # SIGHUP under continuous load: not one request lost, new workers.

@@ -172,14 +172,7 @@ big=1073741824
 get '/stream?bytes=4194304' >/dev/null	# warm up: buffers, stacks
 download_rss "$w" "/stream?bytes=$big"
 [ "$DOWNLOAD" = "200 $big" ] || fail "the $big-byte stream: $DOWNLOAD"
-growth=$(( (RSS_MAX - RSS_BASE) / 1024 ))
-if [ -n "${POOLSERVE_SANITIZERS:-}" ]; then
-	ok "$big bytes streamed (RSS +$growth MiB, not checked under sanitizers)"
-else
-	[ "$growth" -lt 32 ] ||
-	    fail "RSS grew $growth MiB (from $RSS_BASE kB to $RSS_MAX kB) streaming $big bytes"
-	ok "1 GiB streamed in 64 KiB writes: worker RSS $RSS_BASE kB, at most $RSS_MAX kB ($RSS_SAMPLES samples)"
-fi
+rss_growth_ok 32 "$big bytes in 64 KiB writes"
 
 # A client that leaves mid-stream: poolserve_write returns -1, the
 # handler stops, and the one thread is free for the next request.

@@ -181,9 +181,9 @@ measure() {
 		    --callable app --threads 10 "${extra[@]}" ;;
 	poolserve*)
 		sport=$(free_port)
-		local opts=(--threads 10) procs=1
+		local opts=(--threads 10)
 		case $name in
-		poolserve100*) opts=(--processes 100 --threads 1) procs=100 ;;
+		poolserve100*) opts=(--processes 100 --threads 1) ;;
 		esac
 		# shellcheck disable=SC2207  # the options are words
 		case $name in
@@ -198,10 +198,10 @@ measure() {
 		cmd="poolserve ${opts[*]}"
 		cmd=${cmd//"$APPS"/bench/seeds/apps}
 		# shellcheck disable=SC2046
-		start server env SEED_SLEEP="$sleep_s" "$POOLSERVE" \
-		    --http "127.0.0.1:$port" --stats "127.0.0.1:$sport" \
-		    --disable-logging $(root_opt) "${opts[@]}"
-		wait_ready "$TMP/server.log" "$procs" "$SPID" 120 ;;
+		poolserve_group server 120 env SEED_SLEEP="$sleep_s" \
+		    "$POOLSERVE" --http "127.0.0.1:$port" \
+		    --stats "127.0.0.1:$sport" --disable-logging \
+		    $(root_opt) "${opts[@]}" ;;
 	esac
 	gpid=$SPID
 	wait_port "$port" 30

@@ -9,10 +9,10 @@ SEEDS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_DIR=$(cd "$SEEDS_DIR/.." && pwd)
 TOP_DIR=$(cd "$BENCH_DIR/.." && pwd)
 APPS=$SEEDS_DIR/apps
-# free_port is the tests' (tests/start.sh).  poolserve is started by start
-# below, not by poolserve_start: in its own process group like every other
-# server of a seed (the whole group is stopped), and waited for as long
-# as a Python application takes to import.
+# free_port and poolserve_start are the tests' (tests/start.sh); here
+# poolserve runs in its own process group like every other server of a
+# seed (the whole group is stopped) and is waited for as long as a
+# Python application takes to import.
 # shellcheck source=../../tests/start.sh
 . "$TOP_DIR/tests/start.sh"
 # the applications run on Debian's Python and its packages
@@ -111,9 +111,31 @@ start() {
 	shift
 	log_keep "$name"
 	printf '# %s\n' "$*" >"$TMP/$name.log"
-	setsid "$@" >>"$TMP/$name.log" 2>&1 3>&- 9>&- &
+	in_group "$@" >>"$TMP/$name.log" 2>&1 &
 	SPID=$!
 	GROUPS_STARTED+=("$SPID")
+}
+
+# in_group COMMAND...: exec COMMAND as the leader of a new process group
+# (its pid stays the caller's), without the lock's descriptors
+in_group() {
+	exec setsid "$@" 3>&- 9>&-
+}
+
+# poolserve_group NAME SECONDS COMMAND...: start(NAME) for poolserve (the
+# COMMAND may start with env), through the tests' poolserve_start, waiting
+# up to SECONDS for every worker to be ready; dies with the log's end when
+# poolserve exits or is not ready by then
+poolserve_group() {
+	local name=$1 secs=$2 ok=0
+	shift 2
+	log_keep "$name"
+	printf '# %s\n' "$*" >"$TMP/$name.log"
+	POOLSERVE_START_WAIT=$secs poolserve_start "$TMP/$name.log" \
+	    "$TMP/$name.log" in_group "$@" || ok=$?
+	SPID=$POOLSERVE_PID
+	GROUPS_STARTED+=("$SPID")
+	[ "$ok" = 0 ] || die "poolserve did not start: $(tail -n 3 "$TMP/$name.log")"
 }
 
 # stop_group PGID: SIGINT, then SIGKILL after 3 s, the whole group
@@ -126,21 +148,6 @@ stop_group() {
 	done
 	kill -KILL -- "-$g" 2>/dev/null || true
 	wait "$g" 2>/dev/null || true
-}
-
-# wait_ready LOG PROCS PID [SECONDS]: until poolserve's log has a "ready"
-# line for each of its PROCS workers (a WSGI worker is ready once it has
-# imported the application)
-wait_ready() {
-	local log=$1 procs=$2 pid=$3 i
-	for i in $(seq 1 $((${4:-60} * 10))); do
-		[ "$(grep -c ' ready: ' "$log" 2>/dev/null)" -ge "$procs" ] &&
-		    return 0
-		kill -0 "$pid" 2>/dev/null ||
-		    die "poolserve exited: $(tail -n 3 "$log")"
-		sleep 0.1
-	done
-	die "poolserve did not start: $(tail -n 3 "$log")"
 }
 
 # log_keep NAME: the log of an earlier server called NAME goes to $RAW
@@ -203,16 +210,13 @@ wsgi_opts() {
 }
 
 # start_poolserve PORT [OPTIONS...]: sets SPID, waits for every worker
+# (a WSGI worker is ready once it has imported the application)
 start_poolserve() {
-	local port=$1 procs=1 prev='' i
+	local port=$1
 	shift
-	for i in "$@"; do
-		[ "$prev" = --processes ] && procs=$i
-		prev=$i
-	done
-	start poolserve "$POOLSERVE" --http "127.0.0.1:$port" --disable-logging \
-	    $(root_opt) "$@"
-	wait_ready "$TMP/poolserve.log" "$procs" "$SPID" 60
+	# shellcheck disable=SC2046  # root_opt is words
+	poolserve_group poolserve 60 "$POOLSERVE" --http "127.0.0.1:$port" \
+	    --disable-logging $(root_opt) "$@"
 }
 
 # gunicorn_start DIR PORT ARGS...: gunicorn ARGS with the seed's
