@@ -121,6 +121,15 @@ worker_pids() {
 	pgrep -P "$PID" | sort
 }
 
+# workers_gone PIDS: fail when a pid of the list PIDS still is a worker
+workers_gone() {
+	local p
+	for p in $1; do
+		worker_pids | grep -qx "$p" && fail "old worker $p still serves"
+	done
+	return 0
+}
+
 task_count() {
 	ls "/proc/$1/task" | wc -l
 }
@@ -195,6 +204,35 @@ download_rss() {
 	done
 	wait "$dl"
 	DOWNLOAD=$(cat "$TMP/download")
+}
+
+# load_start PATH N M: in the background, N requests for PATH on a
+# connection each and M on one keep-alive connection (bounded: 10 s a
+# request, 60 s in all for the keep-alive run).  load_check N M PATTERN
+# waits for both and fails unless all N were answered 200 and M lines of
+# the keep-alive bodies match PATTERN.
+load_start() {
+	local path=$1 n=$2 m=$3 i urls=()
+	(
+		for i in $(seq 1 "$n"); do
+			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
+			    "$(url "$path")"
+		done
+	) >"$TMP/load1" &
+	LOAD1=$!
+	for i in $(seq 1 "$m"); do urls+=("$(url "$path")"); done
+	curl -s --max-time 60 "${urls[@]}" >"$TMP/load2" &
+	LOAD2=$!
+}
+
+load_check() {
+	local n=$1 m=$2 got
+	wait "$LOAD1" "$LOAD2"
+	got=$(grep -c '^200$' "$TMP/load1")
+	[ "$got" = "$n" ] ||
+	    fail "$((n - got)) of $n requests failed: $(sort "$TMP/load1" | uniq -c)"
+	got=$(grep -c "$3" "$TMP/load2")
+	[ "$got" = "$m" ] || fail "keep-alive: $got of $m answered"
 }
 
 # rss_growth_ok MIB WHAT: after download_rss, fail when the worker's RSS

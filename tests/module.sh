@@ -234,32 +234,17 @@ $CC -std=c99 -pedantic -Wall -Wextra -Werror -fPIC -shared \
 mv "$TMP/m2.so" "$TMP/m.so"
 # Load through the reload: one client per request, and one keep-alive
 # connection for many; each bounded in count and time.
-(
-	for i in $(seq 1 300); do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$(url /)"
-	done
-) >"$TMP/load1" &
-L1=$!
-urls=()
-for i in $(seq 1 2000); do urls+=("$(url /)"); done
-curl -s --max-time 60 "${urls[@]}" >"$TMP/load2" &
-L2=$!
+load_start / 300 2000
 sleep 0.5
-kill -0 "$L1" 2>/dev/null || fail "the load ended before the reload"
+kill -0 "$LOAD1" 2>/dev/null || fail "the load ended before the reload"
 kill -HUP "$PID"
 again() { [ "$(get /)" = "Hello again" ]; }
 wait_until 10 again || fail "the rebuilt module is not served: $(cat "$TMP/body")"
-wait "$L1" "$L2"
-n=$(grep -c '^200$' "$TMP/load1")
-[ "$n" = 300 ] || fail "$((300 - n)) of 300 requests failed: $(sort "$TMP/load1" | uniq -c)"
-n=$(grep -c '^Hello' "$TMP/load2")
-[ "$n" = 2000 ] || fail "keep-alive: $n of 2000 answered"
+load_check 300 2000 '^Hello'
 for i in $(seq 1 10); do
 	[ "$(get /)" = "Hello again" ] || fail "an old module still answers"
 done
-for p in $old; do
-	worker_pids | grep -qx "$p" && fail "old worker $p still serves"
-done
+workers_gone "$old"
 ok "SIGHUP: the new workers serve the rebuilt module; 300 + 2000 requests, none lost"
 
 # A broken file at the next SIGHUP: the check refuses it, the workers stay.

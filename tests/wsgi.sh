@@ -462,32 +462,17 @@ grep 'state.py imported in pid' "$TMP/err" | grep -q "pid $PID," &&
     fail "the master imported the application without --preload"
 get /pid >/dev/null
 [ "$(jget multiprocess)" = true ] || fail "wsgi.multiprocess: $(cat "$TMP/body")"
-(
-	for i in $(seq 1 200); do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$(url /version)"
-	done
-) >"$TMP/load1" &
-L1=$!
-urls=()
-for i in $(seq 1 1000); do urls+=("$(url /version)"); done
-curl -s --max-time 60 "${urls[@]}" >"$TMP/load2" &
-L2=$!
+load_start /version 200 1000
 wait_until 5 test -s "$TMP/load1" || fail "the load did not start"
 echo v2 >"$TMP/version"
 kill -HUP "$PID"
 again() { [ "$(get /version)" = v2 ]; }
 wait_until 10 again || fail "the edited code is not served: $(cat "$TMP/body")"
-wait "$L1" "$L2"
-n=$(grep -c '^200$' "$TMP/load1")
-[ "$n" = 200 ] || fail "$((200 - n)) of 200 requests failed: $(sort "$TMP/load1" | uniq -c)"
-n=$(grep -c '^v[12]$' "$TMP/load2")
-[ "$n" = 1000 ] || fail "keep-alive: $n of 1000 answered"
+load_check 200 1000 '^v[12]$'
 for i in $(seq 1 6); do
 	expect /version v2
 done
-for p in $old; do
-	worker_pids | grep -qx "$p" && fail "old worker $p still serves"
-done
+workers_gone "$old"
 ok "SIGHUP: new workers import the edited code; 200 + 1000 requests through it, none lost"
 
 # An import that fails at the next SIGHUP: refused, the workers kept.
