@@ -7,12 +7,12 @@ get '/?id=1' -H 'X-Test: abc' >/dev/null
 line=$(grep 'GET /?id=1 ' "$TMP/err")
 re='^\[pid: [0-9]+\|app: 0\|req: 1/1\] 127\.0\.0\.1 \(\) \{4 vars in [0-9]+ bytes\} '
 re+='\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [0-9]{4}\] GET /\?id=1 => '
-re+='generated 8 bytes in [0-9]+ msecs \(HTTP/1\.1 200\) 3 headers in [0-9]+ bytes \(thread w1c[01]\)$'
+re+='generated 9 bytes in [0-9]+ msecs \(HTTP/1\.1 200\) 3 headers in [0-9]+ bytes \(thread w1c[01]\)$'
 echo "$line" | grep -Eq "$re" || fail "access line: $line"
 ok "access line format"
 
 get '/?id=2&sleep=1.2' >/dev/null
-grep -Eq 'GET /\?id=2&sleep=1.2 => generated 8 bytes in 1[0-9]{3} msecs' "$TMP/err" ||
+grep -Eq 'GET /\?id=2&sleep=1.2 => generated 9 bytes in 1[0-9]{3} msecs' "$TMP/err" ||
     fail "msecs not measured"
 ok "the time is measured"
 
