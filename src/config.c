@@ -973,7 +973,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		else
 			continue;
 		if (r != CONFIG_OK)
-			return r;
+			return r == CONFIG_ERROR ? CONFIG_BAD_FILE : r;
 		break;
 	}
 	if ((r = config_getopt(cfg, argc, argv, err, errlen, false)) !=

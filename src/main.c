@@ -22,6 +22,9 @@ main(int argc, char **argv)
 	case CONFIG_ERROR:
 		fprintf(stderr, "poolserve: %s\n", err);
 		return EX_BADOPT;
+	case CONFIG_BAD_FILE:
+		fprintf(stderr, "poolserve: %s\n", err);
+		return EX_BADCONFIG;
 	case CONFIG_HELP:
 		config_usage(stdout);
 		return 0;

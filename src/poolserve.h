@@ -22,7 +22,8 @@
 #include <poolserve/poolserve.h>
 
 #define EX_BADOPT	64	/* EX_USAGE: a bad option or value */
-#define EX_BADCONFIG	78	/* EX_CONFIG: an application cannot be served */
+#define EX_BADCONFIG	78	/* EX_CONFIG: a bad --config file, or an
+				   application that cannot be served */
 #define NAME_MAX_THREAD	16	/* pthread names: 15 chars + NUL */
 #define PLURAL(n, one, many)	((n) == 1 ? (one) : (many))	/* "%u %s" */
 
@@ -118,6 +119,7 @@ struct config {
 enum config_result {
 	CONFIG_OK,
 	CONFIG_ERROR,		/* message in err, exit EX_BADOPT */
+	CONFIG_BAD_FILE,	/* the same for the --config file: EX_BADCONFIG */
 	CONFIG_HELP,
 	CONFIG_VERSION,
 };

@@ -22,11 +22,19 @@ ok "signals and routes documented"
 
 # What -Tlint cannot see: how it renders.  Macros that leak into the
 # text, a flag glued to a word, and the Allow lists the server sends.
-text=$(mandoc -Tutf8 "$MANPAGE" | col -b)
-for bad in ' Dq ' ' Fl ' ' Ar ' ' Pq ' ' Ns ' ' -or ' ' -and '; do
-	echo "$text" | grep -qF -- "$bad" &&
-	    fail "rendered page holds '$bad': $(echo "$text" | grep -F -- "$bad" | head -n 1)"
+# (a quote inside a quote: a partial-implicit macro such as Ql or Dq runs
+# to the end of its line, so a second one on that line nests).  Every
+# page beside this one too.
+for page in "$MANPAGE" "$(dirname "$MANPAGE")"/poolserve-stat.1 \
+    "$(dirname "$MANPAGE")"/poolserve_module.3; do
+	text=$(mandoc -Tutf8 "$page" | col -b)
+	for bad in ' Dq ' ' Fl ' ' Ar ' ' Pq ' ' Ns ' ' Ql ' ' -or ' ' -and ' \
+	    '’’' '””'; do
+		echo "$text" | grep -qF -- "$bad" &&
+		    fail "$(basename "$page") renders '$bad': $(echo "$text" | grep -F -- "$bad" | head -n 1)"
+	done
 done
+text=$(mandoc -Tutf8 "$MANPAGE" | col -b)
 for allow in 'Allow: GET, HEAD, OPTIONS' 'Allow: POST, OPTIONS'; do
 	echo "$text" | grep -qF "$allow" || fail "ROUTES does not say $allow"
 done

@@ -19,11 +19,12 @@ out=$("$POOLSERVE" --config "$TMP/poolserve.conf" --threads 5 --check)
 echo "$out" | grep -q '2 processes x 5 threads' || fail "command line must win: $out"
 ok "--config: file values used, the command line overrides them"
 
-# bad_config TEXT MESSAGE: the file holding TEXT fails with exit 64.
+# bad_config TEXT MESSAGE: the file holding TEXT fails with exit 78
+# (EX_CONFIG), where the same value on the command line exits 64.
 bad_config() {
 	printf '%s\n' "threads = 2" "$1" >"$TMP/bad.conf"
 	"$POOLSERVE" --config "$TMP/bad.conf" --check >/dev/null 2>"$TMP/e"
-	[ $? = 64 ] || fail "config '$1': exit code"
+	[ $? = 78 ] || fail "config '$1': exit code"
 	[ "$(wc -l <"$TMP/e")" = 1 ] || fail "config '$1': not one line"
 	grep -qF "$TMP/bad.conf:2: $2" "$TMP/e" || fail "config '$1': $(cat "$TMP/e")"
 }
@@ -37,8 +38,10 @@ bad_config 'proc = 3' 'proc is not a configuration key'
 bad_config '--threads = 4' '--threads is not a configuration key (write it without the --)'
 bad_config 'disable-logging = on' 'disable-logging takes yes, true, no or false, not "on"'
 "$POOLSERVE" --config "$TMP/none.conf" --check >/dev/null 2>"$TMP/e"
-[ $? = 64 ] && grep -q 'No such file or directory' "$TMP/e" || fail "missing file"
-ok "--config errors: file:line: message, exit 64"
+[ $? = 78 ] && grep -q 'No such file or directory' "$TMP/e" || fail "missing file"
+"$POOLSERVE" --threads 0 --check >/dev/null 2>&1
+[ $? = 64 ] || fail "--threads 0 on the command line: not 64"
+ok "--config errors: file:line: message, exit 78 (the command line's: 64)"
 
 mkdir "$TMP/run"
 start_server --threads 1 --pidfile "$TMP/run/poolserve.pid" --chdir "$TMP/run" \
