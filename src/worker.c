@@ -732,8 +732,13 @@ worker_main(const struct config *cfg, struct stats *stats,
 	/*
 	 * One malloc arena per process, not one per thread: requests
 	 * allocate little, and per-thread arenas cost resident memory.
+	 * Not with --preload: the main arena is then the master's, shared
+	 * copy-on-write, and threads allocating in its free chunks copy
+	 * the pages around them, where arenas of their own take fresh
+	 * pages (Flask on 4 x 10: summed PSS 49.8 MB against 51.4 MB).
 	 */
-	mallopt(M_ARENA_MAX, 1);
+	if (!cfg->preload)
+		mallopt(M_ARENA_MAX, 1);
 	memset(&w, 0, sizeof(w));
 	LIST_INIT(&w.conns);
 	w.cfg = cfg;

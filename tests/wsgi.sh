@@ -451,6 +451,23 @@ expect_status 200 /thread
 ok "--virtualenv: its site-packages on sys.path; --harakiri 1: a stuck Python request is logged, its worker recycled"
 stop_server
 
+# malloc_arenas PID: how many malloc arenas PID has besides glibc's main
+# one: an anonymous rw-p mapping at a 64 MiB boundary (HEAP_MAX_SIZE)
+# followed at once by the ---p rest of its reservation.
+malloc_arenas() {
+	python3 - "/proc/$1/maps" <<'PY'
+import sys
+maps = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    lo, hi = (int(x, 16) for x in f[0].split("-"))
+    maps.append((lo, hi, f[1], len(f) > 5))
+print(sum(1 for a, b in zip(maps, maps[1:])
+          if a[2] == "rw-p" and not a[3] and a[0] % (64 << 20) == 0
+          and b[2] == "---p" and not b[3] and b[0] == a[1]))
+PY
+}
+
 # --- SIGHUP re-imports edited code, under load -----------------------------------
 export WSGI_TEST_VERSION_FILE=$TMP/version
 echo v1 >"$TMP/version"
@@ -462,6 +479,13 @@ grep 'state.py imported in pid' "$TMP/err" | grep -q "pid $PID," &&
     fail "the master imported the application without --preload"
 get /pid >/dev/null
 [ "$(jget multiprocess)" = true ] || fail "wsgi.multiprocess: $(cat "$TMP/body")"
+# without --preload a worker keeps to one malloc arena (M_ARENA_MAX 1)
+if [ -z "${POOLSERVE_SANITIZERS:-}" ]; then
+	for p in $old; do
+		n=$(malloc_arenas "$p")
+		[ "$n" = 0 ] || fail "worker $p: $n malloc arenas besides the main one"
+	done
+fi
 load_start /version 200 1000
 wait_until 5 test -s "$TMP/load1" || fail "the load did not start"
 echo v2 >"$TMP/version"
@@ -513,7 +537,15 @@ two() { [ "$(worker_pids | wc -l)" = 2 ]; }
 wait_until 5 two || fail "--preload: not 2 workers after SIGHUP"
 expect /version v1
 [ "$(grep -c 'state.py imported in pid' "$TMP/err")" = 1 ] || fail "--preload: SIGHUP imported again"
-ok "--preload: one import, in the master; 2 workers (w1, w2) answer; SIGHUP keeps the code"
+# with --preload its threads get arenas of their own (the main one is
+# the master's, shared copy-on-write)
+if [ -z "${POOLSERVE_SANITIZERS:-}" ]; then
+	for p in $(worker_pids); do
+		n=$(malloc_arenas "$p")
+		[ "$n" -ge 1 ] || fail "--preload: worker $p has no malloc arena of its threads'"
+	done
+fi
+ok "--preload: one import, in the master; 2 workers (w1, w2) answer; SIGHUP keeps the code; its threads have malloc arenas of their own (none besides the main one without --preload)"
 stop_server || fail "poolserve exited $? at the end"
 
 # Fairness, as tests/fairness.sh for the lab: more keep-alive clients

@@ -21,17 +21,19 @@
 #    (bench/suites/sleep.sh explains the ideal); one run each of
 #    poolserve and uWSGI (gunicorn's is in bench/run sleep).
 # 4. Memory of Flask on 4 x 10: RSS and PSS summed over the master and
-#    its workers after a short load, poolserve and uWSGI importing the
-#    app in every worker (poolserve's default; uWSGI --lazy-apps) and in
-#    the master before fork (poolserve --preload; uWSGI's default).
+#    its workers after the same short load on fresh servers, poolserve
+#    and uWSGI importing the app in every worker (poolserve's default;
+#    uWSGI --lazy-apps) and in the master before fork (poolserve
+#    --preload; uWSGI's default), -r rounds, the median.
 #    gunicorn's is in bench/run memory.  Then the same servers again
 #    after a full collection (GET /gc, gc.collect()) in every worker, as a
 #    worker that lives long enough runs one: shown beside the goals, as
 #    INFO lines.
 #
 # Time: 18 wrk runs per repeat, 6 fairness runs of 3 s, 2 sleep runs of
-# 2*-d s or more, 4 servers warmed and measured: about 3 minutes with
-# "-d 4 -r 1", 6 with the defaults.
+# 2*-d s or more, 4 servers warmed and measured in each of -r rounds
+# (about 10 s each): about 3 minutes with "-d 4 -r 1", 8 with the
+# defaults.
 #
 # Goals (the issue's), each a PASS/MISS line: Flask >= 1.0x uWSGI at P=1
 # and P=2, keep-alive and close; pure WSGI >= 0.8x uWSGI keep-alive and
@@ -302,36 +304,56 @@ done
 P=$SLEEP_P
 declare -A RSS PSS RSSGC PSSGC INFO LABELM
 
-# mem_measure PORT PID MODE SRV: memory.sh's warm-up, 2000 hellos from 50
-# clients, then 2xPxT requests of /sleep/0.2 from PxT clients (every
-# thread runs one); then RSS, PSS, processes and threads of PID as
-# MODE,SRV.
-mem_measure() {
-	local port=$1 pid=$2 mode=$3 srv=$4 rss pss thr nproc
-	hey_run 2000 50 / "$port" >/dev/null
-	hey_run $((2 * P * T)) $((P * T)) /sleep/0.2 "$port" >/dev/null
-	sleep 0.5
-	read -r rss pss thr nproc < <(mem "$pid")
-	RSS[$mode,$srv]=$rss PSS[$mode,$srv]=$pss
-	INFO[$mode,$srv]="$nproc processes, $thr threads"
-	say "memory $mode $srv: RSS $rss kB, PSS $pss kB, $nproc processes," \
-	    "$thr threads"
-	# 20 clients, a connection each: every worker gets some
-	hey_run 200 20 /gc "$port" -disable-keepalive >/dev/null
-	sleep 0.5
-	read -r rss pss _ < <(mem "$pid")
-	RSSGC[$mode,$srv]=$rss PSSGC[$mode,$srv]=$pss
-	say "memory $mode $srv after a full collection: RSS $rss kB, PSS" \
-	    "$pss kB"
+# mem_proc PID: "RSS PSS" of PID alone, in kB.
+mem_proc() {
+	echo "$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")" \
+	    "$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
 }
 
-# The sleep runs, then memory on the same servers: poolserve imports the
-# app in each worker by default, uWSGI in the master before fork.
+# mem_measure MODE SRV: one fresh server of SRV (poolserve, uwsgi) loading
+# the app as MODE says (each: in every worker; preload: in the master),
+# memory.sh's warm-up, 2000 hellos from 50 clients, then 2xPxT requests
+# of /sleep/0.2 from PxT clients (every thread runs one); then a line
+# "RSS PSS threads processes master-RSS master-PSS RSS-gc PSS-gc" of the
+# master and its workers, appended to $TMP/mem.MODE.SRV, the last two
+# after 200 requests of /gc (gc.collect()) from 20 clients, a connection
+# each (every worker gets some).  The server is stopped.
+mem_measure() {
+	local mode=$1 srv=$2 rss pss thr nproc mrss mpss rgc pgc
+	case $mode,$srv in
+	each,poolserve) wsgi_poolserve flask $P ;;
+	preload,poolserve) wsgi_poolserve flask $P --preload ;;
+	each,uwsgi) wsgi_uwsgi http flask $P --lazy-apps ;;
+	preload,uwsgi) wsgi_uwsgi http flask $P ;;
+	esac
+	hey_run 2000 50 / "$SRV_PORT" >/dev/null
+	hey_run $((2 * P * T)) $((P * T)) /sleep/0.2 "$SRV_PORT" >/dev/null
+	sleep 0.5
+	read -r rss pss thr nproc < <(mem "$SRV_PID")
+	read -r mrss mpss < <(mem_proc "$SRV_PID")
+	hey_run 200 20 /gc "$SRV_PORT" -disable-keepalive >/dev/null
+	sleep 0.5
+	read -r rgc pgc _ < <(mem "$SRV_PID")
+	stop_int "$SRV_PID"
+	echo "$rss $pss $thr $nproc $mrss $mpss $rgc $pgc" >>"$TMP/mem.$mode.$srv"
+	say "memory $mode $srv: RSS $rss kB, PSS $pss kB (master $mrss," \
+	    "$mpss), $nproc processes, $thr threads; after a full" \
+	    "collection RSS $rgc kB, PSS $pgc kB"
+}
+
+# mem_median MODE SRV FIELD: the median of FIELD (1-8, as mem_measure
+# writes them) over the rounds, in whole kB.
+mem_median() {
+	local m
+	read -r m _ < <(awk -v f="$3" '{ print $f }' "$TMP/mem.$1.$2" | stats)
+	calc "$m" %.0f
+}
+
+# The sleep runs: poolserve as it loads by default, uWSGI as it does.
 for srv in poolserve uwsgi; do
 	case $srv in
-	poolserve) wsgi_poolserve flask $P; label="poolserve"; mode=each ;;
-	uwsgi) wsgi_uwsgi http flask $P; label="uWSGI --master --http-socket"
-	    mode=preload ;;
+	poolserve) wsgi_poolserve flask $P; label="poolserve" ;;
+	uwsgi) wsgi_uwsgi http flask $P; label="uWSGI --master --http-socket" ;;
 	esac
 	hey_run 40 40 /sleep/0.01 "$SRV_PORT" >/dev/null	# warm-up
 	r=$(hey_run "$SLEEP_N" $SLEEP_C "/sleep/$SLEEP_S" "$SRV_PORT" \
@@ -349,7 +371,6 @@ for srv in poolserve uwsgi; do
 	    "poolserve $pct% of the ideal $SLEEP_IDEAL req/s (goal >=" \
 	    "$(calc "$GOAL_SLEEP * 100")%); p99 $(calc "$p99" %.0f) ms," \
 	    "ideal $SLEEP_P99 ms"
-	mem_measure "$SRV_PORT" "$SRV_PID" "$mode" $srv
 	stop_int "$SRV_PID"
 done
 say "sleep done at ${SECONDS} s"
@@ -357,15 +378,30 @@ note "Sleep: hey -n $SLEEP_N -c $SLEEP_C -disable-keepalive on" \
     "GET /sleep/$SLEEP_S, one run per server (gunicorn gthread: see" \
     "bench/run sleep); the reference here is the ideal server, $P x $T" \
     "slots of $SLEEP_S s: $SLEEP_IDEAL req/s, p99 $SLEEP_P99 ms" \
-    "(bench/README.md, sleep).  ratio: req/s over the ideal."
+    "(bench/README.md, sleep).  ratio: req/s over the ideal.  RSS and" \
+    "PSS of these rows: after the sleep run, poolserve importing the app" \
+    "in each worker and uWSGI in the master, so not comparable; the" \
+    "memory rows below compare each loading mode on fresh servers."
 
-# The other loading mode of each.
-wsgi_poolserve flask $P --preload
-mem_measure "$SRV_PORT" "$SRV_PID" preload poolserve
-stop_int "$SRV_PID"
-wsgi_uwsgi http flask $P --lazy-apps
-mem_measure "$SRV_PORT" "$SRV_PID" each uwsgi
-stop_int "$SRV_PID"
+# Memory: the four servers, each fresh, the same requests before it is
+# measured, $REPEATS rounds in a rotating order; the median of each figure.
+MEMSRVS=(each,poolserve each,uwsgi preload,poolserve preload,uwsgi)
+for rep in $(seq 1 "$REPEATS"); do
+	k=$((rep % ${#MEMSRVS[@]}))
+	for ms in "${MEMSRVS[@]:$k}" "${MEMSRVS[@]:0:$k}"; do
+		mem_measure "${ms%,*}" "${ms#*,}"
+	done
+done
+for mode in each preload; do
+	for srv in poolserve uwsgi; do
+		RSS[$mode,$srv]=$(mem_median $mode $srv 1)
+		PSS[$mode,$srv]=$(mem_median $mode $srv 2)
+		RSSGC[$mode,$srv]=$(mem_median $mode $srv 7)
+		PSSGC[$mode,$srv]=$(mem_median $mode $srv 8)
+		read -r _ _ thr nproc _ <"$TMP/mem.$mode.$srv"
+		INFO[$mode,$srv]="$nproc processes, $thr threads; the master alone RSS $(mem_median $mode $srv 5) kB, PSS $(mem_median $mode $srv 6) kB"
+	done
+done
 say "memory done at ${SECONDS} s"
 
 LABELM=([each,poolserve]="poolserve" [each,uwsgi]="uWSGI --lazy-apps"
@@ -407,19 +443,20 @@ for mode in each preload; do
 		unset -n fig
 	done
 done
-note "Memory: Flask on $P x $T, after hey -n 2000 -c 50 on / and" \
-    "$((2 * P * T)) requests of /sleep/0.2 from $((P * T)) clients (the" \
-    "poolserve and uWSGI of the sleep rows after their sleep run, the" \
-    "other two fresh); RSS (VmRSS) and PSS (smaps_rollup) summed over the" \
-    "master and its workers, one measurement each.  ratio: RSS over" \
-    "uWSGI's loading the app the same way: in each worker (uWSGI" \
-    "--lazy-apps, poolserve's default) or in the master before fork" \
-    "(uWSGI's default, poolserve --preload).  gunicorn's memory: bench/run" \
-    "memory.  After a full collection: the same servers once more after" \
-    "200 requests of /gc (gc.collect()) from 20 clients, a connection" \
-    "each, so that every worker runs one, as a worker that lives long" \
-    "enough does: one that inherited the master's objects then writes to" \
-    "each of them, unless they were frozen before fork (poolserve" \
-    "--preload runs gc.collect() and gc.freeze() in the master)."
+note "Memory: Flask on $P x $T, each server fresh, after hey -n 2000 -c" \
+    "50 on / and $((2 * P * T)) requests of /sleep/0.2 from $((P * T))" \
+    "clients, the same for all four; RSS (VmRSS) and PSS (smaps_rollup)" \
+    "summed over the master and its workers (the master alone in the" \
+    "notes), the median of $REPEATS rounds, the four servers in a rotating" \
+    "order in each.  ratio: RSS over uWSGI's loading the app the same" \
+    "way: in each worker (uWSGI --lazy-apps, poolserve's default) or in" \
+    "the master before fork (uWSGI's default, poolserve --preload)." \
+    "gunicorn's memory: bench/run memory.  After a full collection: the" \
+    "same servers once more after 200 requests of /gc (gc.collect()) from" \
+    "20 clients, a connection each, so that every worker runs one, as a" \
+    "worker that lives long enough does: one that inherited the master's" \
+    "objects then writes to each of them, unless they were frozen before" \
+    "fork (poolserve --preload runs gc.collect() and gc.freeze() in the" \
+    "master)."
 
 bench_finish
