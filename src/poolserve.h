@@ -694,6 +694,7 @@ void		 tls_log(const struct tls_set *, const struct config *,
 		    const char *);
 void		 tls_conn_start(struct conn *, void *);
 void		 tls_conn_close(struct conn *);
+void		 tls_round(struct worker *);
 
 /*
  * worker.c: one process, its event loop, the gate, accept, the
@@ -742,6 +743,9 @@ struct worker {
 	struct MHD_Daemon	*tls_mhd[CONFIG_MAX_HTTPS];	/* --https */
 	const struct tls_set	*tls;
 	bool			 tls_client_ca;
+	unsigned		 tls_again;	/* this round: would block */
+	unsigned		 tls_moved;	/* this round: bytes, EOF, error */
+	bool			 tls_stalled;	/* the last round: only again */
 	struct pool		 pool;
 	int			 listen_fds[LISTEN_MAX];
 	int			 listen_tls[LISTEN_MAX];	/* -1: HTTP */

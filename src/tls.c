@@ -255,9 +255,44 @@ tls_log(const struct tls_set *ts, const struct config *cfg, const char *why)
 /* --- A worker's TLS connections -------------------------------------- */
 
 /*
+ * Each transport call of the round: one that would block, or one that
+ * moved bytes (or saw the end, or an error).  See tls_round().
+ */
+static void
+tls_count(struct conn *c, ssize_t n)
+{
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		c->w->tls_again++;
+	else
+		c->w->tls_moved++;
+}
+
+/*
+ * After each round of MHD_run() on the event loop: was it a stall, every
+ * TLS transport call of it a would-block and none moving a byte?
+ *
+ * libmicrohttpd 0.9.75 (MHD_run_tls_handshake_) leaves a connection whose
+ * handshake waits for the client in its epoll "ready" list: the read that
+ * would block does not clear the connection's readiness as it does once
+ * the handshake is done, so MHD_get_timeout() says 0 and the loop would
+ * spin on recv() returning EAGAIN for as long as any handshake waits for
+ * its client, the CPU the clients and the pool threads need.  After a
+ * stall the worker waits TLS_STALL_MS at most instead (worker_main): the
+ * client's next flight wakes it at once, as the socket is edge-triggered
+ * in libmicrohttpd's epoll set, whose descriptor is in the worker's.
+ */
+void
+tls_round(struct worker *w)
+{
+	w->tls_stalled = w->tls_again > 0 && w->tls_moved == 0;
+	w->tls_again = w->tls_moved = 0;
+}
+
+/*
  * The connection's transport while it lives: the same system calls
- * GnuTLS would make, and a look at the first byte received.  The
- * transport pointer is the struct conn; tls_conn_close() sets it to NULL.
+ * GnuTLS would make, a look at the first byte received, and a count for
+ * tls_round().  The transport pointer is the struct conn;
+ * tls_conn_close() sets it to NULL.
  */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
@@ -272,6 +307,7 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
 		return -1;
 	}
 	n = recv(c->fd, data, len, 0);
+	tls_count(c, n);
 	if (n <= 0 || c->tls.received)
 		return n;
 	c->tls.received = true;
@@ -298,6 +334,7 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
 	struct conn	*c = p;
 	struct msghdr	 msg;
+	ssize_t		 n;
 
 	if (c == NULL) {
 		errno = EPIPE;
@@ -306,7 +343,9 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
 	msg.msg_iovlen = (size_t)iovcnt;
-	return sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	tls_count(c, n);
+	return n;
 }
 
 static int
