@@ -674,13 +674,14 @@ struct tls_set {
 };
 
 struct conn_tls {		/* an HTTPS connection's; session NULL: HTTP */
-	void			*session;	/* gnutls_session_t */
+	void			*session;	/* gnutls_session_t, freed first */
 	uint64_t		 started_ms;
 	bool			 received;	/* first holds the first byte */
 	unsigned char		 first;
 	bool			 hello;		/* a ClientHello came */
 	bool			 agreed;	/* our ServerHello went */
 	bool			 done;		/* the handshake finished */
+	int			 alert;		/* the last received, or -1 */
 	const char		*version;	/* "TLS1.3" once done */
 	const char		*verify;	/* --tls-client-ca: "SUCCESS" */
 	char			 verify_buf[128];

@@ -291,8 +291,8 @@ tls_round(struct worker *w)
 /*
  * The connection's transport while it lives: the same system calls
  * GnuTLS would make, a look at the first byte received, and a count for
- * tls_round().  The transport pointer is the struct conn;
- * tls_conn_close() sets it to NULL.
+ * tls_round().  The transport pointer is the struct conn, which outlives
+ * the session (see tls_conn_close()).
  */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
@@ -454,6 +454,23 @@ tls_hook(gnutls_session_t s, unsigned int htype, unsigned when,
 }
 
 /*
+ * GnuTLS's hook on each alert received: the last one, for tls_reason(),
+ * which runs when the session is gone.  On the event loop.
+ */
+static int
+tls_alert(gnutls_session_t s, gnutls_record_encryption_level_t level,
+    gnutls_alert_level_t alevel, gnutls_alert_description_t desc)
+{
+	struct conn	*c = gnutls_db_get_ptr(s);
+
+	(void)level;
+	(void)alevel;
+	if (c != NULL)
+		c->tls.alert = (int)desc;
+	return 0;
+}
+
+/*
  * A connection to an --https socket starts (NOTIFY_CONNECTION, before
  * libmicrohttpd reads it): take its transport and watch its handshake.
  */
@@ -463,6 +480,7 @@ tls_conn_start(struct conn *c, void *session)
 	gnutls_session_t	 s = session;
 
 	c->tls.session = session;
+	c->tls.alert = -1;
 	c->tls.started_ms = pool_now_ms();
 	gnutls_db_set_ptr(s, c);	/* libmicrohttpd keeps no session db */
 	gnutls_transport_set_ptr(s, c);
@@ -471,14 +489,14 @@ tls_conn_start(struct conn *c, void *session)
 	gnutls_transport_set_pull_timeout_function(s, tls_pull_timeout);
 	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
 	    GNUTLS_HOOK_BOTH, tls_hook);
+	gnutls_alert_set_read_function(s, tls_alert);
 }
 
 /* Why a handshake did not finish, as counted and logged. */
 static enum tls_fail
 tls_reason(struct conn *c, char *why, size_t len)
 {
-	gnutls_session_t	 s = c->tls.session;
-	gnutls_alert_description_t a;
+	const char	*a;
 
 	if (!c->tls.received) {
 		snprintf(why, len, "nothing received");
@@ -499,11 +517,12 @@ tls_reason(struct conn *c, char *why, size_t len)
 		    "cipher or group of --tls-priority in common");
 		return TLS_FAIL_REFUSED;
 	}
-	if (c->tls.agreed && (a = gnutls_alert_get(s)) !=
-	    GNUTLS_A_CLOSE_NOTIFY) {
+	if (c->tls.agreed && c->tls.alert != -1 &&
+	    c->tls.alert != GNUTLS_A_CLOSE_NOTIFY) {
+		a = gnutls_alert_get_strname(
+		    (gnutls_alert_description_t)c->tls.alert);
 		snprintf(why, len, "the client sent %s",
-		    gnutls_alert_get_strname(a) != NULL ?
-		    gnutls_alert_get_strname(a) : "an alert");
+		    a != NULL ? a : "an alert");
 		return TLS_FAIL_CLIENT_ALERT;
 	}
 	snprintf(why, len, "%s, then the client left or timed out",
@@ -515,8 +534,10 @@ tls_reason(struct conn *c, char *why, size_t len)
 /*
  * A TLS connection closes (NOTIFY_CONNECTION, on the event loop): a
  * handshake that did not finish is counted by reason and logged, at most
- * one line a second for the worker.  The transport is given back, so
- * that GnuTLS never reaches the struct conn again.
+ * one line a second for the worker.  The session must not be touched:
+ * libmicrohttpd 0.9.75 (MHD_cleanup_connections) has called
+ * gnutls_deinit() on it already, so GnuTLS cannot reach the struct conn
+ * again either.
  */
 void
 tls_conn_close(struct conn *c)
@@ -527,11 +548,7 @@ tls_conn_close(struct conn *c)
 	uint64_t		 now;
 	char			 why[128];
 
-	if (c->tls.session == NULL)
-		return;
-	gnutls_db_set_ptr(c->tls.session, NULL);
-	gnutls_transport_set_ptr(c->tls.session, NULL);
-	if (c->tls.done)
+	if (c->tls.session == NULL || c->tls.done)
 		return;
 	f = tls_reason(c, why, sizeof(why));
 	atomic_fetch_add(&c->w->sw->tls_failed[f], 1);
