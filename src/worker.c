@@ -52,7 +52,7 @@
 #define HEADER_SLACK	8192
 
 #define SWEEP_MS	100	/* worker_sweep() period */
-#define TLS_STALL_MS	1	/* the wait after a TLS stall, tls_round() */
+#define TLS_STALL_MS	10	/* the wait after a TLS stall, tls_round() */
 #define PROBE_DIV	4	/* worker_probe(): every --max-wait / 4 */
 #define PROBE_MIN_MS	10	/* but not more often */
 #define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
