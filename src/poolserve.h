@@ -676,13 +676,14 @@ struct tls_set {
 };
 
 struct conn_tls {		/* an HTTPS connection's; session NULL: HTTP */
-	void			*session;	/* gnutls_session_t */
+	void			*session;	/* gnutls_session_t, freed first */
 	uint64_t		 started_ms;
 	bool			 received;	/* first holds the first byte */
 	unsigned char		 first;
 	bool			 hello;		/* a ClientHello came */
 	bool			 agreed;	/* our ServerHello went */
 	bool			 done;		/* the handshake finished */
+	int			 alert;		/* the last received, or -1 */
 	const char		*version;	/* "TLS1.3" once done */
 	const char		*verify;	/* --tls-client-ca: "SUCCESS" */
 	char			 verify_buf[128];
@@ -696,6 +697,7 @@ void		 tls_log(const struct tls_set *, const struct config *,
 		    const char *);
 void		 tls_conn_start(struct conn *, void *);
 void		 tls_conn_close(struct conn *);
+void		 tls_round(struct worker *);
 
 /*
  * worker.c: one process, its event loop, the gate, accept, the
@@ -744,6 +746,9 @@ struct worker {
 	struct MHD_Daemon	*tls_mhd[CONFIG_MAX_HTTPS];	/* --https */
 	const struct tls_set	*tls;
 	bool			 tls_client_ca;
+	unsigned		 tls_again;	/* this round: would block */
+	unsigned		 tls_moved;	/* this round: bytes, EOF, error */
+	bool			 tls_stalled;	/* the last round: only again */
 	struct pool		 pool;
 	int			 listen_fds[LISTEN_MAX];
 	int			 listen_tls[LISTEN_MAX];	/* -1: HTTP */

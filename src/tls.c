@@ -255,9 +255,48 @@ tls_log(const struct tls_set *ts, const struct config *cfg, const char *why)
 /* --- A worker's TLS connections -------------------------------------- */
 
 /*
+ * Each transport call of the round: one that would block, or one that
+ * moved bytes (or saw the end, or an error).  See tls_round().
+ */
+static void
+tls_count(struct conn *c, ssize_t n)
+{
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		c->w->tls_again++;
+	else
+		c->w->tls_moved++;
+}
+
+/*
+ * After each round of MHD_run() on the event loop: was it a stall, every
+ * TLS transport call of it a would-block and none moving a byte?
+ *
+ * libmicrohttpd 0.9.75 (MHD_run_tls_handshake_) leaves a connection whose
+ * handshake waits for the client in its epoll "ready" list: the read that
+ * would block does not clear the connection's readiness as it does once
+ * the handshake is done, so MHD_get_timeout() says 0 and the loop would
+ * spin on recv() returning EAGAIN for as long as any handshake waits for
+ * its client, the CPU the clients and the pool threads need.  After a
+ * stall the worker waits TLS_STALL_MS at most instead (worker_main): the
+ * client's next flight wakes it at once, as the socket is edge-triggered
+ * in libmicrohttpd's epoll set, whose descriptor is in the worker's.  The
+ * bound is for what libmicrohttpd may still hold ready without a read or
+ * a write (a record GnuTLS has buffered): it waits that long at most, and
+ * the stalled handshakes are retried that often (10 ms: 300 of them cost
+ * the worker 8% of a core, where a 1 ms bound cost 28%).
+ */
+void
+tls_round(struct worker *w)
+{
+	w->tls_stalled = w->tls_again > 0 && w->tls_moved == 0;
+	w->tls_again = w->tls_moved = 0;
+}
+
+/*
  * The connection's transport while it lives: the same system calls
- * GnuTLS would make, and a look at the first byte received.  The
- * transport pointer is the struct conn; tls_conn_close() sets it to NULL.
+ * GnuTLS would make, a look at the first byte received, and a count for
+ * tls_round().  The transport pointer is the struct conn, which outlives
+ * the session (see tls_conn_close()).
  */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
@@ -272,6 +311,7 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
 		return -1;
 	}
 	n = recv(c->fd, data, len, 0);
+	tls_count(c, n);
 	if (n <= 0 || c->tls.received)
 		return n;
 	c->tls.received = true;
@@ -298,6 +338,7 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
 	struct conn	*c = p;
 	struct msghdr	 msg;
+	ssize_t		 n;
 
 	if (c == NULL) {
 		errno = EPIPE;
@@ -306,7 +347,9 @@ tls_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
 	msg.msg_iovlen = (size_t)iovcnt;
-	return sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	tls_count(c, n);
+	return n;
 }
 
 static int
@@ -415,6 +458,23 @@ tls_hook(gnutls_session_t s, unsigned int htype, unsigned when,
 }
 
 /*
+ * GnuTLS's hook on each alert received: the last one, for tls_reason(),
+ * which runs when the session is gone.  On the event loop.
+ */
+static int
+tls_alert(gnutls_session_t s, gnutls_record_encryption_level_t level,
+    gnutls_alert_level_t alevel, gnutls_alert_description_t desc)
+{
+	struct conn	*c = gnutls_db_get_ptr(s);
+
+	(void)level;
+	(void)alevel;
+	if (c != NULL)
+		c->tls.alert = (int)desc;
+	return 0;
+}
+
+/*
  * A connection to an --https socket starts (NOTIFY_CONNECTION, before
  * libmicrohttpd reads it): take its transport and watch its handshake.
  */
@@ -424,6 +484,7 @@ tls_conn_start(struct conn *c, void *session)
 	gnutls_session_t	 s = session;
 
 	c->tls.session = session;
+	c->tls.alert = -1;
 	c->tls.started_ms = pool_now_ms();
 	gnutls_db_set_ptr(s, c);	/* libmicrohttpd keeps no session db */
 	gnutls_transport_set_ptr(s, c);
@@ -432,14 +493,14 @@ tls_conn_start(struct conn *c, void *session)
 	gnutls_transport_set_pull_timeout_function(s, tls_pull_timeout);
 	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
 	    GNUTLS_HOOK_BOTH, tls_hook);
+	gnutls_alert_set_read_function(s, tls_alert);
 }
 
 /* Why a handshake did not finish, as counted and logged. */
 static enum tls_fail
 tls_reason(struct conn *c, char *why, size_t len)
 {
-	gnutls_session_t	 s = c->tls.session;
-	gnutls_alert_description_t a;
+	const char	*a;
 
 	if (!c->tls.received) {
 		snprintf(why, len, "nothing received");
@@ -460,11 +521,12 @@ tls_reason(struct conn *c, char *why, size_t len)
 		    "cipher or group of --tls-priority in common");
 		return TLS_FAIL_REFUSED;
 	}
-	if (c->tls.agreed && (a = gnutls_alert_get(s)) !=
-	    GNUTLS_A_CLOSE_NOTIFY) {
+	if (c->tls.agreed && c->tls.alert != -1 &&
+	    c->tls.alert != GNUTLS_A_CLOSE_NOTIFY) {
+		a = gnutls_alert_get_strname(
+		    (gnutls_alert_description_t)c->tls.alert);
 		snprintf(why, len, "the client sent %s",
-		    gnutls_alert_get_strname(a) != NULL ?
-		    gnutls_alert_get_strname(a) : "an alert");
+		    a != NULL ? a : "an alert");
 		return TLS_FAIL_CLIENT_ALERT;
 	}
 	snprintf(why, len, "%s, then the client left or timed out",
@@ -476,8 +538,10 @@ tls_reason(struct conn *c, char *why, size_t len)
 /*
  * A TLS connection closes (NOTIFY_CONNECTION, on the event loop): a
  * handshake that did not finish is counted by reason and logged, at most
- * one line a second for the worker.  The transport is given back, so
- * that GnuTLS never reaches the struct conn again.
+ * one line a second for the worker.  The session must not be touched:
+ * libmicrohttpd 0.9.75 (MHD_cleanup_connections) has called
+ * gnutls_deinit() on it already, so GnuTLS cannot reach the struct conn
+ * again either.
  */
 void
 tls_conn_close(struct conn *c)
@@ -488,11 +552,7 @@ tls_conn_close(struct conn *c)
 	uint64_t		 now;
 	char			 why[128];
 
-	if (c->tls.session == NULL)
-		return;
-	gnutls_db_set_ptr(c->tls.session, NULL);
-	gnutls_transport_set_ptr(c->tls.session, NULL);
-	if (c->tls.done)
+	if (c->tls.session == NULL || c->tls.done)
 		return;
 	f = tls_reason(c, why, sizeof(why));
 	atomic_fetch_add(&c->w->sw->tls_failed[f], 1);

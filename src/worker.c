@@ -52,6 +52,7 @@
 #define HEADER_SLACK	8192
 
 #define SWEEP_MS	100	/* worker_sweep() period */
+#define TLS_STALL_MS	10	/* the wait after a TLS stall, tls_round() */
 #define PROBE_DIV	4	/* worker_probe(): every --max-wait / 4 */
 #define PROBE_MIN_MS	10	/* but not more often */
 #define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
@@ -608,11 +609,15 @@ worker_loop(struct worker *w)
 		    (timeout == -1 || timeout > SWEEP_MS))
 			timeout = SWEEP_MS;
 wait:
-		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
-			if (MHD_get_timeout(d, &mt) == MHD_YES &&
-			    (timeout == -1 ||
-			    mt < (MHD_UNSIGNED_LONG_LONG)timeout))
+		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; ) {
+			if (MHD_get_timeout(d, &mt) != MHD_YES)
+				continue;
+			if (mt == 0 && k > 1 && w->tls_stalled)
+				mt = TLS_STALL_MS;	/* see tls_round() */
+			if (timeout == -1 ||
+			    mt < (MHD_UNSIGNED_LONG_LONG)timeout)
 				timeout = (int)mt;
+		}
 		if (flush != -1 && (timeout == -1 || flush < timeout))
 			timeout = flush;	/* wake threads then */
 		if (w->cfg->max_wait != 0) {
@@ -683,6 +688,7 @@ wait:
 		}
 		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
 			MHD_run(d);
+		tls_round(w);
 		flush = pool_flush(&w->pool);
 	}
 }

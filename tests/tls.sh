@@ -184,6 +184,20 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$code" = 200 ] || fail "a client behind 20 half handshakes: $code"
 [ "$took" -lt 1000 ] || fail "a client behind 20 half handshakes waited $took ms"
 ok "20 half-sent ClientHellos held: a new client answered in $took ms"
+# ... and the worker waits for them rather than spinning on recv()
+# (libmicrohttpd keeps a handshake that waits for its client "ready",
+# tls_round() in src/tls.c): its CPU time over 1.5 s of them, in ticks
+# of 10 ms, is far from the 150 of a busy loop.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+w=$(worker_pids)
+t0=$(cpu_ticks "$w")
+sleep 1.5
+ticks=$(( $(cpu_ticks "$w") - t0 ))
+[ "$ticks" -lt 30 ] ||
+    fail "the worker used $ticks of 150 ticks while 20 handshakes waited"
+ok "the worker used $ticks of 150 ticks of CPU while 20 handshakes waited"
 wait "$HALF"
 # --read-timeout 3: they are gone by then; the server closed them first
 wait_until 5 conns_are 0 || fail "$(conns) connections left after the half handshakes"

@@ -9,11 +9,18 @@
  *                         smallest hand-off, without poolserve's gate,
  *                         routing, statistics or logging
  *
+ * With CERT KEY PRIORITY after the port, either mode speaks HTTPS
+ * (MHD_USE_TLS, the certificate and key in memory, the GnuTLS priority
+ * string), as a poolserve --https daemon does, without its transport
+ * functions or handshake hook.
+ *
  * bench/run floor compares both with nginx and poolserve in one run: what
- * libmicrohttpd costs, and what the hand-off adds.
+ * libmicrohttpd costs, and what the hand-off adds; bench/run tls compares
+ * the HTTPS direct mode with nginx and poolserve over TLS.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -117,6 +124,24 @@ access_cb(void *cls, struct MHD_Connection *mhd, const char *url,
 	return MHD_YES;
 }
 
+/* A whole PEM file, NUL-terminated; exits on error. */
+static char *
+slurp(const char *path)
+{
+	struct stat	 st;
+	FILE		*f;
+	char		*s;
+
+	if ((f = fopen(path, "r")) == NULL || fstat(fileno(f), &st) == -1 ||
+	    (s = calloc(1, (size_t)st.st_size + 1)) == NULL ||
+	    fread(s, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		fprintf(stderr, "floor: cannot read %s\n", path);
+		exit(1);
+	}
+	fclose(f);
+	return s;
+}
+
 static void
 completed_cb(void *cls, struct MHD_Connection *mhd, void **req_cls,
     enum MHD_RequestTerminationCode toe)
@@ -136,25 +161,39 @@ main(int argc, char *argv[])
 	pthread_t			 t;
 	uint64_t			 drain;
 	MHD_UNSIGNED_LONG_LONG		 mt;
+	unsigned			 flags;
 	int				 ep, timeout;
+	const char			*cert = NULL, *key = NULL, *prio = NULL;
 	static const char		 body[] = "Hello, world!\n";
 
-	if (argc != 3 || (strcmp(argv[1], "direct") != 0 &&
+	if ((argc != 3 && argc != 6) || (strcmp(argv[1], "direct") != 0 &&
 	    strcmp(argv[1], "handoff") != 0)) {
-		fprintf(stderr, "usage: floor direct|handoff port\n");
+		fprintf(stderr, "usage: floor direct|handoff port "
+		    "[cert key priority]\n");
 		return 64;
+	}
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	if (argc == 6) {
+		flags |= MHD_USE_TLS;
+		cert = slurp(argv[3]);
+		key = slurp(argv[4]);
+		prio = argv[5];
 	}
 	handoff = strcmp(argv[1], "handoff") == 0;
 	signal(SIGPIPE, SIG_IGN);
 	hello = MHD_create_response_from_buffer(sizeof(body) - 1,
 	    (void *)body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(hello, "Content-Type", "text/plain");
-	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
-	    (uint16_t)atoi(argv[2]), NULL, NULL, access_cb, NULL,
+	d = MHD_start_daemon(flags, (uint16_t)atoi(argv[2]), NULL, NULL,
+	    access_cb, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, 4096U,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)24576,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 128U, MHD_OPTION_END);
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 128U,
+	    /* the TLS options last: MHD_OPTION_END ends a plain daemon's */
+	    cert == NULL ? MHD_OPTION_END : MHD_OPTION_HTTPS_MEM_CERT, cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_HTTPS_PRIORITIES, prio, MHD_OPTION_END);
 	if (d == NULL || (di = MHD_get_daemon_info(d,
 	    MHD_DAEMON_INFO_EPOLL_FD)) == NULL ||
 	    (ep = epoll_create1(0)) == -1 ||

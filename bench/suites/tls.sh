@@ -6,26 +6,44 @@
 # through the pool over TLS and over plain HTTP (the TLS ratio to nginx
 # against the HTTP one), resident memory per idle TLS connection, and a
 # testssl.sh audit of poolserve's default --tls-priority.
+#
+# What each server negotiates (version, cipher, group, signature) is
+# printed and checked, and so is the absence of resumption: openssl
+# s_client's second connection with the first one's session, and
+# $ssl_session_reused in a logging copy of nginx's HTTPS server under wrk
+# itself (wrk 4.1 resumes whenever a server offers a ticket).  Beside the
+# handshakes: libmicrohttpd and GnuTLS alone (bench/floor/floor.c over
+# TLS), the floor under poolserve's figure; and once more with an RSA
+# 2048 certificate on all three, where nettle's RSA signature is the wall.
 # Run it with bench/run tls; see bench/README.md.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
 bench_init tls "tls: poolserve HTTPS vs nginx, same certificate and cipher"
 need wrk:wrk /usr/sbin/nginx:nginx-light openssl:openssl \
-    testssl:testssl.sh
+    testssl:testssl.sh cc:gcc pkg-config:pkg-config
 REFERENCE="nginx 1.22, worker_processes 1, same certificate and TLS 1.3 cipher, same run"
-SETUP="wrk -t2 -c50 -d${DURATION}s --latency, $REPEATS runs per figure, interleaved; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, ECDSA P-256, no session cache or tickets."
+SETUP="wrk -t2 -c50 -d${DURATION}s --latency, $REPEATS runs per figure, interleaved; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, ECDSA P-256 (and RSA 2048 for the last rows), no session cache or tickets on either server (checked, see below): every connection a full handshake."
 PLOT_WHAT=rps
 HS_GOAL=0.9		# poolserve/nginx full handshakes per second
 KA_SLACK=0.9		# TLS keep-alive ratio >= this x the HTTP one
 IDLE=400		# idle connections for the memory per connection
 
-# --- the certificate, the servers ---------------------------------------------
+# --- the certificates, the servers ---------------------------------------------
 openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
-    2>/dev/null || die "openssl cannot make a certificate"
+    2>/dev/null &&
+openssl req -x509 -nodes -newkey rsa:2048 \
+    -keyout "$TMP/rsa.key" -out "$TMP/rsa.pem" -days 2 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+    2>/dev/null || die "openssl cannot make the certificates"
+CERT=$TMP/cert.pem KEY=$TMP/key.pem	# RSA for the last rows
 PRIO="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:-GROUP-ALL:+GROUP-X25519"
+# shellcheck disable=SC2046
+"${CC:-cc}" -O2 -o "$TMP/floor" "$BENCH_DIR/floor/floor.c" \
+    $(pkg-config --cflags --libs libmicrohttpd) -lpthread ||
+    die "cannot compile $BENCH_DIR/floor/floor.c"
 
 # start_nginx_tls: start_nginx's server with an HTTPS one beside it.
 start_nginx_tls() {
@@ -35,6 +53,7 @@ start_nginx_tls() {
 	[ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
 	SRV_PORT=$(free_port)
 	TLS_PORT=$(free_port)
+	CHECK_PORT=$(free_port)
 	cat >"$dir/nginx.conf" <<-EOF
 	$user
 	worker_processes 1;
@@ -53,16 +72,22 @@ start_nginx_tls() {
 		fastcgi_temp_path $dir/tmp/fastcgi;
 		uwsgi_temp_path $dir/tmp/uwsgi;
 		scgi_temp_path $dir/tmp/scgi;
-		ssl_certificate $TMP/cert.pem;
-		ssl_certificate_key $TMP/key.pem;
+		ssl_certificate $CERT;
+		ssl_certificate_key $KEY;
 		ssl_protocols TLSv1.3;
 		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
 		ssl_ecdh_curve X25519;
 		ssl_session_cache off;
 		ssl_session_tickets off;
+		log_format tls '\$ssl_session_reused \$ssl_protocol \$ssl_cipher \$ssl_curve';
 		server {
 			listen 127.0.0.1:$SRV_PORT;
 			listen 127.0.0.1:$TLS_PORT ssl;
+			location = / { return 200 "Hello, world!\n"; }
+		}
+		server {	# the same, logging: the resumption check
+			listen 127.0.0.1:$CHECK_PORT ssl;
+			access_log $dir/tls.log tls;
 			location = / { return 200 "Hello, world!\n"; }
 		}
 	}
@@ -79,8 +104,7 @@ declare -A PORT TPORT PID
 # start_both: a fresh poolserve and nginx
 start_both() {
 	start_poolserve --processes 1 --threads 10 --keepalive-timeout 65 \
-	    --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem" \
-	    --tls-priority "$PRIO"
+	    --https "127.0.0.1:0,$CERT,$KEY" --tls-priority "$PRIO"
 	PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
 	TPORT[poolserve]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
 	    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
@@ -88,19 +112,62 @@ start_both() {
 	start_nginx_tls
 	PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
 }
+# start_floor: libmicrohttpd and GnuTLS alone, HTTPS on its loop.
+start_floor() {
+	local log=$TMP/floor.log
+	TPORT[floor]=$(free_port)
+	"$TMP/floor" direct "${TPORT[floor]}" "$CERT" "$KEY" "$PRIO" \
+	    >"$log" 2>&1 &
+	PID[floor]=$!
+	SERVERS+=("${PID[floor]}")
+	for _ in $(seq 1 50); do
+		[ "$(echo | timeout 5 openssl s_client -brief -connect \
+		    "127.0.0.1:${TPORT[floor]}" 2>&1 |
+		    grep -c '^Protocol version: TLSv1.3')" = 1 ] && return 0
+		sleep 0.1
+	done
+	die "floor over TLS did not start: $(cat "$log")"
+}
 start_both
 SERVERS_ORDER=(poolserve nginx)
 declare -A LABEL=([poolserve]="poolserve --processes 1 --threads 10"
-    [nginx]="nginx, 1 worker")
+    [nginx]="nginx, 1 worker"
+    [floor]="libmicrohttpd + GnuTLS alone (floor.c)")
 
-for srv in "${SERVERS_ORDER[@]}"; do
-	v=$(echo | timeout 10 openssl s_client -connect \
-	    "127.0.0.1:${TPORT[$srv]}" 2>/dev/null |
-	    awk '/^New, / { print $2, $NF }')
-	[ "$v" = "TLSv1.3, TLS_AES_128_GCM_SHA256" ] ||
-	    die "$srv negotiates '$v', not TLSv1.3 with TLS_AES_128_GCM_SHA256"
+# What each server negotiates with openssl s_client, and whether a second
+# connection with the first one's session resumes it.
+# negotiated PORT: "version cipher group signature full|resumed"
+negotiated() {
+	local sess=$TMP/sess.$1 v r
+	v=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$1" \
+	    -sess_out "$sess" 2>/dev/null | awk '
+	/^New, / { ver = $2; sub(",", "", ver); cip = $NF }
+	/^Server Temp Key:/ { grp = $4; sub(",", "", grp) }
+	/^Peer signature type:/ { sig = $4 }
+	END { print ver, cip, grp, sig }')
+	r=full	# no session to offer again: no ticket came
+	[ -s "$sess" ] && r=$(echo | timeout 10 openssl s_client -connect \
+	    "127.0.0.1:$1" -sess_in "$sess" 2>/dev/null | awk '
+	/^Reused, / { print "resumed"; exit }
+	/^New, / { print "full"; exit }')
+	echo "$v ${r:-?}"
+}
+start_floor
+for srv in poolserve nginx floor; do
+	v=$(negotiated "${TPORT[$srv]}")
+	say "$srv: $v"
+	[ "$v" = "TLSv1.3 TLS_AES_128_GCM_SHA256 X25519 ECDSA full" ] ||
+	    die "$srv negotiates '$v', not TLSv1.3 TLS_AES_128_GCM_SHA256" \
+	    "X25519 ECDSA without resumption"
 done
-say "both negotiate TLSv1.3, TLS_AES_128_GCM_SHA256"
+NEGOTIATED=$v
+# wrk itself, with a connection per request, on the logging copy
+SCHEME=https wrk_run 1 "$CHECK_PORT" / -H "Connection: close" >/dev/null
+read -r full reused < <(awk '$1 == "." { f++ } $1 == "r" { r++ }
+    END { print f + 0, r + 0 }' "$TMP/nginx.tls/tls.log")
+[ "$full" -gt 0 ] && [ "$reused" = 0 ] ||
+    die "wrk against nginx: $full full handshakes, $reused resumed"
+say "wrk -H 'Connection: close' against nginx: $full full handshakes, 0 resumed"
 
 # tls_wrk SECONDS PORT [wrk options]: wrk_run's figures for https://
 tls_wrk() {
@@ -178,9 +245,10 @@ for cfg in "${CONFIGS[@]}"; do
 		: >"$TMP/runs.$cfg.$srv"
 	done
 done
-for srv in "${SERVERS_ORDER[@]}"; do	# warm-up, not counted
+for srv in "${SERVERS_ORDER[@]}" floor; do	# warm-up, not counted
 	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
 done
+: >"$TMP/runs.tls-close.floor"
 for rep in $(seq 1 "$REPEATS"); do
 	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
 	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
@@ -195,18 +263,24 @@ for rep in $(seq 1 "$REPEATS"); do
 		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
 		say "http-keepalive $srv run $rep/$REPEATS: $r"
 	done
+	r=$(tls_wrk "$DURATION" "${TPORT[floor]}" -H "Connection: close")
+	echo "$r" >>"$TMP/runs.tls-close.floor"
+	say "tls-close floor run $rep/$REPEATS: $r"
 done
 
 # --- the table, the goals ----------------------------------------------------------
 declare -A MED
 for cfg in "${CONFIGS[@]}"; do
-	for srv in nginx poolserve; do
+	srvs=(nginx poolserve)
+	[ "$cfg" = tls-close ] && srvs+=(floor)
+	for srv in "${srvs[@]}"; do
 		read -r m lo hi p50 p99 err < <(summary "$TMP/runs.$cfg.$srv")
 		MED[$cfg,$srv]=$m
 		read -r rss pss _ <<<"$(mem "${PID[$srv]}")"
 		case $cfg in
 		tls-close) label="TLS, Connection: close (full handshakes)"
-		    per="-" ;;
+		    per="-"
+		    [ "$srv" = floor ] && per="bench/floor/floor.c over TLS" ;;
 		tls-keepalive) label="TLS, keep-alive"
 		    per="${PERCONN[$srv,https]} kB RSS per idle TLS connection" ;;
 		http-keepalive) label="plain HTTP, keep-alive"
@@ -221,6 +295,10 @@ r=$(calc "${MED[tls-close,poolserve]} / ${MED[tls-close,nginx]}" %.2f)
 v=MISS
 ge "$r" "$HS_GOAL" && v=PASS
 goal handshakes $v "poolserve ${r}x nginx full TLS handshakes/s (goal >= ${HS_GOAL}x)"
+f=$(calc "${MED[tls-close,floor]} / ${MED[tls-close,nginx]}" %.2f)
+goal handshake-floor INFO "libmicrohttpd + GnuTLS alone ${f}x nginx" \
+    "full TLS handshakes/s, poolserve $(calc \
+    "${MED[tls-close,poolserve]} / ${MED[tls-close,floor]}" %.2f)x that floor"
 rt=$(calc "${MED[tls-keepalive,poolserve]} / ${MED[tls-keepalive,nginx]}" %.2f)
 rh=$(calc "${MED[http-keepalive,poolserve]} / ${MED[http-keepalive,nginx]}" %.2f)
 v=MISS
@@ -240,8 +318,60 @@ note "RSS and PSS: summed over the master and its workers after the" \
     "poolserve --tls-priority '$PRIO'; nginx ssl_protocols TLSv1.3," \
     "Ciphersuites TLS_AES_128_GCM_SHA256, ssl_ecdh_curve X25519," \
     "ssl_session_cache off, ssl_session_tickets off."
+note "Negotiated, openssl s_client against each server (poolserve, nginx," \
+    "floor.c): $NEGOTIATED (version, cipher, group, signature; \"full\":" \
+    "no session ticket came, or a second connection offering the first" \
+    "one's session got a full handshake).  wrk itself, 1 s with Connection: close against a" \
+    "logging copy of nginx's HTTPS server: $full full handshakes," \
+    "$reused resumed (\$ssl_session_reused); wrk 4.1 resumes when a server" \
+    "offers tickets, so both are off in nginx, and libmicrohttpd keeps no" \
+    "session cache and sends no tickets."
 stop "${PID[nginx]}"
 stop "${PID[poolserve]}"
+stop "${PID[floor]}"
+
+# --- the same handshakes with an RSA 2048 certificate ------------------------------
+# All three servers on RSA: the signature is then most of a handshake's
+# work, nettle's RSA against OpenSSL's.
+CERT=$TMP/rsa.pem KEY=$TMP/rsa.key
+start_both
+start_floor
+for srv in poolserve nginx floor; do
+	v=$(negotiated "${TPORT[$srv]}")
+	say "$srv with RSA: $v"
+	[ "$v" = "TLSv1.3 TLS_AES_128_GCM_SHA256 X25519 RSA-PSS full" ] ||
+	    die "$srv negotiates '$v' with the RSA certificate"
+done
+for srv in poolserve nginx floor; do
+	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
+	: >"$TMP/runs.rsa.$srv"
+done
+for rep in $(seq 1 "$REPEATS"); do
+	order=(poolserve nginx floor)
+	order=("${order[@]:$((rep % 3))}" "${order[@]:0:$((rep % 3))}")
+	for srv in "${order[@]}"; do
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
+		echo "$r" >>"$TMP/runs.rsa.$srv"
+		say "rsa tls-close $srv run $rep/$REPEATS: $r"
+	done
+done
+for srv in nginx poolserve floor; do
+	read -r m lo hi p50 p99 err < <(summary "$TMP/runs.rsa.$srv")
+	MED[rsa,$srv]=$m
+	read -r rss pss _ <<<"$(mem "${PID[$srv]}")"
+	per="-"
+	[ "$srv" = floor ] && per="bench/floor/floor.c over TLS"
+	row "TLS, Connection: close, RSA 2048 certificate" "${LABEL[$srv]}" \
+	    "$m" "$lo" "$hi" "$p50" "$p99" "$err" "$rss" "$pss" \
+	    "$(calc "$m / ${MED[rsa,nginx]}" %.2f)" "$per"
+done
+goal handshakes-rsa INFO "with an RSA 2048 certificate: poolserve" \
+    "$(calc "${MED[rsa,poolserve]} / ${MED[rsa,nginx]}" %.2f)x nginx," \
+    "libmicrohttpd + GnuTLS alone" \
+    "$(calc "${MED[rsa,floor]} / ${MED[rsa,nginx]}" %.2f)x"
+stop "${PID[nginx]}"
+stop "${PID[poolserve]}"
+stop "${PID[floor]}"
 
 # --- testssl.sh on the default --tls-priority --------------------------------------
 # Protocols, cipher categories, forward secrecy, server defaults and the
