@@ -122,6 +122,15 @@ wait_started() {
 	done
 }
 
+# fd_kinds PGID: "SOCKETS EPOLLS OTHERS", the open files of the group by kind
+fd_kinds() {
+	local pid
+	for pid in $(pgrep -g "$1"); do
+		find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null
+	done | awk '/^socket:/ { s++; next } /eventpoll/ { e++; next } { o++ }
+	    END { printf "%d %d %d\n", s, e, o }'
+}
+
 # jtl_kinds JTL EPOCH_MS N: JMeter's samples finished by EPOCH_MS, by kind:
 # "200 500 503 other-status refused reset closed timeout other pending",
 # then the most frequent other message
@@ -250,6 +259,11 @@ print("%d (waiting %d, listen_queue %d, shed %d)" % (d["in_progress"],
 	jthreads=$([ -n "$jpid" ] && ls "/proc/$jpid/task" | wc -l || echo -)
 	ss -Hnt "( sport = :$port or dport = :$port )" >"$TMP/ss-$name.txt" || true
 	counts=$(log_counts "$TMP/server.log")
+	read -r "V[$name.fdsock]" "V[$name.fdepoll]" "V[$name.fdother]" \
+	    < <(fd_kinds "$gpid")
+	V[$name.inloop]=$(grep -o 'in new_event_loop' "$TMP/server.log" | wc -l)
+	V[$name.last]=$(grep 'processing request id' "$TMP/server.log" | tail -n 1 |
+	    sed -n 's/.* - [0-9]*-\([^ ]*\) (tid [0-9]*): #.*/\1/p')
 	first=$(taken_before_failure "$TMP/server.log")
 
 	stop_group "$gpid"
@@ -330,7 +344,8 @@ echo "**What the rows show.**"
 if [ -n "${V[werkzeug-async.inprog]:-}" ]; then
 	echo "werkzeug starts a thread per connection and, for the async view,"
 	echo "asgiref's AsyncToSync runs the coroutine in a new one-thread"
-	echo "ThreadPoolExecutor: two threads per request"
+	echo "ThreadPoolExecutor (the last request taken ran on $(fig werkzeug-async last)):"
+	echo "two threads per request"
 	echo "($(fig werkzeug-async threads) threads for $(fig werkzeug-async inprog) requests in progress,"
 	echo "$(ratio "${V[werkzeug-async.threads]}" "${V[werkzeug-async.inprog]}") each).  Linux counts threads against \`ulimit -u\`"
 	echo "($NPROC here, the seed's figure), so the first \"can't start new thread\""
@@ -339,17 +354,17 @@ if [ -n "${V[werkzeug-async.inprog]:-}" ]; then
 	echo "connection: JMeter's \"failed to respond\", $(fig werkzeug-async closed) by the"
 	echo "snapshot) or in the executor's (Flask's 500, the seed's error:"
 	echo "$(fig werkzeug-async e500) by the snapshot).  macOS counts processes, not threads,"
-	echo "against \`ulimit -u\`, so the seed's 2049 was set by a limit its write-up"
-	echo "does not name; the mechanism, a thread and a pool per request until"
-	echo "thread creation fails, is the same."
+	echo "against \`ulimit -u\` (not measured here), so the seed's 2049 was set by a"
+	echo "limit its write-up does not name; the mechanism, a thread and a pool"
+	echo "per request until thread creation fails, is the same."
 fi
 if [ -n "${V[werkzeug-async256.inprog]:-}" ]; then
 	echo "Each request of the async view also holds files: its socket and the"
-	echo "new event loop's epoll and self-pipe pair"
-	echo "($(fig werkzeug-async256 fds) open for $(fig werkzeug-async256 inprog) in progress under \`ulimit -n 256\`,"
-	echo "$(ratio "${V[werkzeug-async256.fds]}" "${V[werkzeug-async256.inprog]}") each); at the limit \`asyncio.new_event_loop()\`"
-	echo "fails with \"Too many open files\" and Flask answers 500 at once"
-	echo "($(fig werkzeug-async256 emfile) in the log, $(fig werkzeug-async256 e500) 500s by the snapshot)."
+	echo "new event loop's epoll and self-pipe pair (under \`ulimit -n 256\`:"
+	echo "$(fig werkzeug-async256 fds) open for $(fig werkzeug-async256 inprog) in progress, $(fig werkzeug-async256 fdsock) sockets, $(fig werkzeug-async256 fdepoll) epolls,"
+	echo "$(fig werkzeug-async256 fdother) others); at the limit \`asyncio.new_event_loop()\` fails"
+	echo "with \"Too many open files\" ($(fig werkzeug-async256 emfile) in the log, $(fig werkzeug-async256 inloop) tracebacks through"
+	echo "new_event_loop) and Flask answers 500 at once ($(fig werkzeug-async256 e500) by the snapshot)."
 fi
 if [ -n "${V[uwsgi2-async.inprog]:-}" ]; then
 	echo "uWSGI's --http router accepts every connection and forwards 2 at a"
