@@ -9,8 +9,8 @@
 #
 # The seed sent one request every 0.5 s; -i 0.1 (the default) reaches the
 # same full queues five times sooner, under 2 minutes per server, and the
-# werkzeug256@0.5 row runs the one scene whose figures depend on the pace
-# at the seed's 0.5 s (about 35 minutes in all).  -i 0.5 runs every row at
+# werkzeug256@0.5 row runs the seed's 251 scene at the seed's 0.5 s, where
+# JMeter's clients have time to give up (about 40 minutes in all).  -i 0.5 runs every row at
 # the seed's pace (about 9 minutes per server, 2 hours in all).  -n 1000
 # -s 800 are the seed's.  -q is a quick look (-n 50 -i 0.1, about 15 s
 # per server, too few requests to fill any queue); a run with another -n
