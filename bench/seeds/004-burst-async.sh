@@ -261,7 +261,10 @@ print("%d (waiting %d, listen_queue %d, shed %d)" % (d["in_progress"],
 	counts=$(log_counts "$TMP/server.log")
 	read -r "V[$name.fdsock]" "V[$name.fdepoll]" "V[$name.fdother]" \
 	    < <(fd_kinds "$gpid")
-	V[$name.inloop]=$(grep -o 'in new_event_loop' "$TMP/server.log" | wc -l)
+	# one line of each traceback through asyncio.new_event_loop() (the
+	# traceback has two frames of that name)
+	V[$name.inloop]=$(grep -o 'return get_event_loop_policy().new_event_loop()' \
+	    "$TMP/server.log" | wc -l)
 	V[$name.last]=$(grep 'processing request id' "$TMP/server.log" | tail -n 1 |
 	    sed -n 's/.* - [0-9]*-\([^ ]*\) (tid [0-9]*): #.*/\1/p')
 	first=$(taken_before_failure "$TMP/server.log")
@@ -391,6 +394,10 @@ if [ -n "${V[poolserve-maxwait.inprog]:-}" ]; then
 	echo "answered were in the listen queue (Recv-Q $(fig poolserve-maxwait recvq)) and SYN-SENT"
 	echo "($(fig poolserve-maxwait synsent)), retrying their SYN."
 fi
+for s in "${servers[@]}"; do
+	[ "${V[$s.reset]:-0}" = 0 ] ||
+	    echo "$s: ${V[$s.reset]} of JMeter's connections were reset by the snapshot; this run does not measure why."
+done
 echo
 echo "Deviations: the seed ran Flask 2.2.2 on Python 3.10 on macOS and JMeter"
 echo "5.5 remotely on Linux; here Flask $("$PY" -c 'import flask, importlib.metadata as m; print(m.version("flask"))' 2>/dev/null || echo '?'), Python $("$PY" -c 'import platform; print(platform.python_version())'), Debian's JMeter 2.13 on the"
@@ -399,6 +406,10 @@ echo "The werkzeug rows run as user id $SEED_UID under \`ulimit -u $NPROC\`: Lin
 echo "does not hold root to that limit, and the seed's Flask without it would"
 echo "start two threads per request, 20,000 for 10,000, most of this shared"
 echo "machine's $(cat /proc/sys/kernel/pid_max) process ids; so no row runs without the bound."
+echo "JMeter started its $n threads over $(fig werkzeug-async jsecs) to $(fig poolserve-flask jsecs) s, not the seed's $dur s (the"
+echo "first column; the seed does not say how long its Linux JMeter took):"
+echo "that is as fast as JMeter started them on $(nproc) CPUs shared with the"
+echo "server, and the snapshot waits for the last."
 echo "Every row runs under \`ulimit -n $NOFILE\` (the seed's), werkzeug-async256"
 echo "under 256.  JMeter's plan has no timeouts, as the seed's; clients still"
 echo "connecting at the snapshot count as not finished."
