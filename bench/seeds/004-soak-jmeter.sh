@@ -7,16 +7,24 @@
 #   bench/seeds/004-soak-jmeter.sh [-q] [-n REQUESTS] [-i INTERVAL] [-s SLEEP]
 #                                  [SERVER...]
 #
-# Defaults are the seed's: -n 1000 -i 0.5 -s 800 (about 9 minutes per
-# server); -i 0.1 keeps the shape in under 2 minutes per server (the
-# committed report, all.sh's default).  -q is a quick look (-n 50 -i 0.1,
-# about 15 s per server, too few requests to fill any queue); a run with
-# another -n or -s than the seed's writes its report and timelines to a
-# scratch directory (see common.sh).
+# The seed sent one request every 0.5 s; -i 0.1 (the default) reaches the
+# same full queues five times sooner, under 2 minutes per server, and the
+# werkzeug256@0.5 row runs the seed's 251 scene at the seed's 0.5 s, where
+# JMeter's clients have time to give up (about 40 minutes in all).  -i 0.5 runs every row at
+# the seed's pace (about 9 minutes per server, 2 hours in all).  -n 1000
+# -s 800 are the seed's.  -q is a quick look (-n 50 -i 0.1, about 15 s
+# per server, too few requests to fill any queue); a run with another -n
+# or -s than the seed's writes its report and timelines to a scratch
+# directory (see common.sh).
 # SERVERs, in this order by default (the app is apps/004/app.py, the
 # seed's, sleeping -s seconds):
 #   werkzeug            python3 app.py: app.run(), threaded (a thread per request)
 #   werkzeug256         the same under `ulimit -n 256`, macOS's default
+#   werkzeug256@0.5     the same at the seed's pace, one request every 0.5 s:
+#                       JMeter's clients that cannot connect give up after
+#                       the kernel's SYN retries (about 127 s) before the
+#                       snapshot, as the seed's failed; SERVER@INTERVAL runs
+#                       any row at another pace than -i
 #   werkzeug100         app.run(threaded=False, processes=100)
 #   werkzeug10          app.run(threaded=False, processes=10)
 #   werkzeug-async      app.run(), the view an async def (SEED_VIEW=async);
@@ -46,7 +54,7 @@
 # seed004.png and seed004.csv.
 . "$(dirname "$0")/common.sh"
 
-n=1000 interval=0.5 sleep_s=800
+n=1000 interval=0.1 sleep_s=800
 while getopts "qn:i:s:" opt; do
 	case $opt in
 	q) n=50 interval=0.1 ;;
@@ -59,11 +67,22 @@ while getopts "qn:i:s:" opt; do
 done
 shift $((OPTIND - 1))
 servers=("$@")
-[ ${#servers[@]} -gt 0 ] ||
-    servers=(werkzeug werkzeug256 werkzeug100 werkzeug10 werkzeug-async \
-	uwsgi uwsgi-timeout uwsgi4000 poolserve-flask poolserve100-flask \
-	poolserve poolserve-maxwait reuse)
+if [ ${#servers[@]} -eq 0 ]; then
+	servers=(werkzeug werkzeug256 werkzeug256@0.5 werkzeug100 werkzeug10 \
+	    werkzeug-async uwsgi uwsgi-timeout uwsgi4000 poolserve-flask \
+	    poolserve100-flask poolserve poolserve-maxwait reuse)
+	# at the seed's pace already: no second werkzeug256 row
+	[ "$interval" != 0.5 ] || servers=("${servers[@]/werkzeug256@0.5}")
+fi
 for s in "${servers[@]}"; do
+	[ -n "$s" ] || continue
+	case $s in
+	reuse) ;;
+	*@*)
+		[[ ${s#*@} =~ ^[0-9]*\.?[0-9]+$ ]] ||
+		    { echo "${0##*/}: bad interval in $s" >&2; exit 64; }
+		s=${s%@*} ;;
+	esac
 	case $s in
 	werkzeug|werkzeug256|werkzeug100|werkzeug10|werkzeug-async) ;;
 	uwsgi|uwsgi-timeout|uwsgi4000|poolserve|poolserve100) ;;
@@ -73,7 +92,7 @@ for s in "${servers[@]}"; do
 done
 # ramp N: JMeter's whole seconds of ramp-up for N requests
 ramp_of() {
-	python3 -c "print(max(1, int(round($1 * $interval))))"
+	python3 -c "print(max(1, int(round($1 * $2))))"
 }
 # the snapshot: when the last request has been sent, plus a little
 settle=5
@@ -91,44 +110,12 @@ else
 fi
 mkdir -p "$TIMELINE"
 
-# in_progress_log LOG: "processing" lines without their "done" line
-in_progress_log() {
-	local p d
-	# (threads print to one file: two lines may run into one, so count
-	# the phrases, not the lines)
-	p=$(grep -o 'processing request id' "$1" | wc -l)
-	d=$(grep -o 'done request id' "$1" | wc -l)
-	echo $((p - d))
-}
-
-# threads_of PGID: threads of every process of the group
-threads_of() {
-	local t=0 pid
-	for pid in $(pgrep -g "$1"); do
-		t=$((t + $(ls "/proc/$pid/task" 2>/dev/null | wc -l)))
-	done
-	echo "$t"
-}
-
-declare -A EST INPROG RECVQ SYNS FAILS CURL PROCS FDS
+declare -A EST INPROG RECVQ SYNS FAILS FAILED CURL PROCS FDS
 APP=$APPS/004
 
-# fds_of PGID: open files of every process of the group
-fds_of() {
-	local t=0 pid
-	for pid in $(pgrep -g "$1"); do
-		t=$((t + $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)))
-	done
-	echo "$t"
-}
-
-# procs_of PGID: processes of the group
-procs_of() {
-	pgrep -g "$1" | wc -l
-}
-
-# jtl_failed JTL EPOCH_MS: "COUNT (MESSAGE xN, ...)" of the samples that
-# had failed by EPOCH_MS
+# jtl_failed JTL EPOCH_MS: "COUNT (MESSAGE xN, ...; after A-B s)" of the
+# samples that had failed by EPOCH_MS, A-B the shortest and longest wait
+# for their failure
 jtl_failed() {
 	[ -s "$1" ] || { echo "-"; return 0; }
 	python3 - "$1" "$2" <<'PY'
@@ -143,19 +130,24 @@ for r in bad:
     msgs[m] = msgs.get(m, 0) + 1
 top = ", ".join("%s x%d" % (m[:48], k) for m, k in
                 sorted(msgs.items(), key=lambda x: -x[1])[:2])
+if bad:
+    el = sorted(int(r["elapsed"]) for r in bad)
+    top += "; after %d-%d s" % (el[0] // 1000, el[-1] // 1000)
 print("%d%s" % (len(bad), " (" + top + ")" if top else ""))
 PY
 }
 
 # measure SERVER: one soak; appends a row to $TMP/rows
 measure() {
-	local name=$1 port sport=- gpid cmd jmpid udp csv nreq=$n r
+	local row=$1 name=${1%@*} iv=$interval port sport=- gpid cmd jmpid csv
+	local nreq=$n r
+	[ "$row" = "$name" ] || iv=${row#*@}
 	port=$(free_port)
 	case $name in
 	werkzeug-async) nreq=$((n / 3)) ;;
 	uwsgi4000) nreq=$((n * 4)) ;;
 	esac
-	r=$(ramp_of "$nreq")
+	r=$(ramp_of "$nreq" "$iv")
 	case $name in
 	werkzeug)
 		cmd="python3 app.py (app.run(port=PORT))"
@@ -206,13 +198,13 @@ measure() {
 	gpid=$SPID
 	wait_port "$port" 30
 	sleep 1
-	note "$name: $cmd on port $port; $nreq requests over $r s"
+	note "$row: $cmd on port $port; $nreq requests over $r s"
 
-	csv=$TMP/seed004-$name.csv
+	csv=$TMP/seed004-$row.csv
 	start sampler "$BENCH_DIR/timeline/sample" -d $((r + settle + 60)) \
 	    "$port" "$sport" "$csv"
 	local sampler=$SPID
-	start jmeter "$BENCH_DIR/jmeter/run" -o "$TMP/jm-$name" host=127.0.0.1 \
+	start jmeter "$BENCH_DIR/jmeter/run" -o "$TMP/jm-$row" host=127.0.0.1 \
 	    port="$port" path=/ sleep="$sleep_s" threads="$nreq" rampup="$r" loops=1
 	jmpid=$SPID
 	sleep "$((r + settle))"
@@ -235,7 +227,7 @@ measure() {
 		read -r stats_ip stats_w stats_lq < <(curl -s -m 2 "http://127.0.0.1:$sport/" |
 		    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["in_progress"], d.get("waiting", "-"), d["sockets"][0]["listen_queue"])')
 	fi
-	ss -Hnt "( sport = :$port or dport = :$port )" >"$TMP/ss-$name.txt" || true
+	ss -Hnt "( sport = :$port or dport = :$port )" >"$TMP/ss-$row.txt" || true
 	# the seed's curl, bounded: 5 s to connect, 10 s in all
 	curlout=$(curl -sS -o /dev/null --connect-timeout 5 -m 10 \
 	    "http://127.0.0.1:$port/?id=curl" 2>&1) && curlout="answered"
@@ -244,32 +236,24 @@ measure() {
 	# stop the server, then JMeter (StopTestNow on its shutdown port)
 	stop_group "$gpid"
 	sleep 2
-	udp=$(sed -n 's/.*shutdown message on port \([0-9]*\).*/\1/p' "$TMP/jmeter.log" | head -n 1)
-	if [ -n "$udp" ]; then
-		python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"StopTestNow", ("127.0.0.1", int(sys.argv[1])))' "$udp"
-	fi
-	for _ in $(seq 1 300); do
-		kill -0 "$jmpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	stop_group "$jmpid"
+	jmeter_stop "$jmpid"
 	stop_group "$sampler"
 
 	local failed
-	failed=$(jtl_failed "$TMP/jm-$name/result.jtl" "$snap_ms")
+	failed=$(jtl_failed "$TMP/jm-$row/result.jtl" "$snap_ms")
 	[ "$sport" = - ] || stats_ip="$stats_ip (waiting $stats_w, listen_queue $stats_lq)"
 	# shellcheck disable=SC2034  # read by fig() through a nameref
-	EST[$name]=$estab INPROG[$name]=$inprog RECVQ[$name]=$recvq SYNS[$name]=$synsent FAILS[$name]=${failed%% *} CURL[$name]=$curlout PROCS[$name]=$procs FDS[$name]=$fds
+	EST[$row]=$estab INPROG[$row]=$inprog RECVQ[$row]=$recvq SYNS[$row]=$synsent FAILS[$row]=${failed%% *} FAILED[$row]=$failed CURL[$row]=$curlout PROCS[$row]=$procs FDS[$row]=$fds
 	printf '| %s | `%s` | %s | %s | %s | %s | %s/%s | %s | %s/%s/%s | %s | %s | %s |\n' \
-	    "$name" "$cmd" "$nreq" "$inprog" "$stats_ip" "$estab" "$recvq" "$sendq" \
+	    "$row" "$cmd" "$nreq" "$inprog" "$stats_ip" "$estab" "$recvq" "$sendq" \
 	    "$synsent" "$procs" "$threads" "$fds" "${last:--}" "$failed" "$curlout" >>"$TMP/rows"
-	"$BENCH_DIR/timeline/plot" "$csv" "$TIMELINE/seed004-$name.png" \
-	    "seed 004: $cmd, $nreq requests every $interval s, sleep $sleep_s" >/dev/null
-	if [ "$name" = poolserve ]; then
+	"$BENCH_DIR/timeline/plot" "$csv" "$TIMELINE/seed004-$row.png" \
+	    "seed 004: $cmd, $nreq requests every $iv s, sleep $sleep_s" >/dev/null
+	if [ "$row" = poolserve ]; then
 		cp "$csv" "$TIMELINE/seed004.csv"
-		cp "$TIMELINE/seed004-$name.png" "$TIMELINE/seed004.png"
+		cp "$TIMELINE/seed004-$row.png" "$TIMELINE/seed004.png"
 	fi
-	if [ "$name" = uwsgi4000 ]; then
+	if [ "$row" = uwsgi4000 ]; then
 		# ESTABLISHED over time, every 50 s of the timeline, and its peak
 		awk -F, 'NR > 1 && $5 != "NaN" { if ($1 >= next_t) { printf "%s%d s: %d", (o++ ? ", " : ""), $1, $5; next_t += 50 }
 		    if ($5 > m) { m = $5; mt = $1 } }
@@ -345,7 +329,7 @@ machine_line >"$TMP/machine"
 : >"$TMP/rows"
 lock_hold "004"
 for s in "${servers[@]}"; do
-	[ "$s" = reuse ] || measure "$s"
+	[ -z "$s" ] || [ "$s" = reuse ] || measure "$s"
 done
 case " ${servers[*]} " in
 *" reuse "*) reuse ;;
@@ -361,7 +345,7 @@ fig() {
 echo "# Seed 004: JMeter soak, one request every $interval s"
 echo
 cat "$TMP/machine"
-echo "JMeter 2.13 (\`bench/jmeter/run\`, plan \`bench/jmeter/soak.jmx\`): N users started over N x $interval s, each one \`GET /?id=\${counter}&sleep=$sleep_s\`; the snapshot $settle s after the last was sent, then one \`curl\` as the seed tried (5 s to connect, 10 s in all), then the server is stopped."
+echo "JMeter 2.13 (\`bench/jmeter/run\`, plan \`bench/jmeter/soak.jmx\`): N users started over N x $interval s (a row named SERVER@INTERVAL: that interval), each one \`GET /?id=\${counter}&sleep=$sleep_s\`; the snapshot $settle s after the last was sent, then one \`curl\` as the seed tried (5 s to connect, 10 s in all), then the server is stopped."
 echo "Every Flask row runs the seed's app, \`bench/seeds/apps/004/app.py\` (SEED_SLEEP=$sleep_s; it ignores \`sleep=\`); poolserve is poolserve's lab route (C, no Python), the extra row."
 [ -z "$mode" ] || echo "Quick run (the seed's load is 1000 requests, sleep 800): figures for a look, not for the record."
 echo
@@ -377,7 +361,7 @@ echo "\"127.0.0.1.8080\" | grep ESTABLISHED\` counted):"
 echo
 echo "| seed server | seed figure | the seed's server here | poolserve, the same app |"
 echo "|---|---|---|---|"
-echo "| app.run() threaded | 251 taken, then connection errors (NoHttpResponseException; curl: (56) reset by peer); 251 ESTABLISHED | werkzeug: $(fig werkzeug INPROG) in progress, $(fig werkzeug EST) ESTABLISHED, $(fig werkzeug FAILS) failed; with \`ulimit -n 256\`: $(fig werkzeug256 INPROG) in progress, $(fig werkzeug256 EST) ESTABLISHED, $(fig werkzeug256 FAILS) failed, curl: $(fig werkzeug256 CURL) | - |"
+echo "| app.run() threaded | 251 taken, then connection errors (NoHttpResponseException; curl: (56) reset by peer); 251 ESTABLISHED | werkzeug: $(fig werkzeug INPROG) in progress, $(fig werkzeug EST) ESTABLISHED, $(fig werkzeug FAILS) failed; with \`ulimit -n 256\`: $(fig werkzeug256 INPROG) in progress, $(fig werkzeug256 EST) ESTABLISHED, $(fig werkzeug256 FAILS) failed, curl: $(fig werkzeug256 CURL); the same at the seed's 0.5 s (werkzeug256@0.5): $(fig werkzeug256@0.5 INPROG) in progress, $(fig werkzeug256@0.5 EST) ESTABLISHED, $(fig werkzeug256@0.5 SYNS) in SYN-SENT, failed by the snapshot: $(fig werkzeug256@0.5 FAILED) | - |"
 echo "| app.run(threaded=False, processes=100) | 100 in progress + 128 waiting = 228 ESTABLISHED; 101 processes; curl: (7) connect timed out | werkzeug100: $(fig werkzeug100 INPROG) + Recv-Q $(fig werkzeug100 RECVQ) = $(fig werkzeug100 EST) ESTABLISHED; $(fig werkzeug100 PROCS) processes; curl: $(fig werkzeug100 CURL) | poolserve100-flask: $(fig poolserve100-flask INPROG) + $(fig poolserve100-flask RECVQ) = $(fig poolserve100-flask EST); curl: $(fig poolserve100-flask CURL) |"
 echo "| app.run(threaded=False, processes=10) | 10 + 128 = 138 ESTABLISHED | werkzeug10: $(fig werkzeug10 INPROG) + $(fig werkzeug10 RECVQ) = $(fig werkzeug10 EST) | poolserve-flask (--threads 10): $(fig poolserve-flask INPROG) + $(fig poolserve-flask RECVQ) = $(fig poolserve-flask EST) |"
 echo "| uwsgi --http :8080 --threads 10, 4000 requests | 10 in progress, 3890 ESTABLISHED | uwsgi4000: $(fig uwsgi4000 INPROG) in progress, $(fig uwsgi4000 EST) ESTABLISHED, $(fig uwsgi4000 FAILS) failed | - |"
@@ -399,6 +383,17 @@ echo "$(fig werkzeug256 FDS) files open (Python 3.11 and Flask hold a few more f
 echo "here than the seed's Python 3.10 on macOS); the connections it cannot"
 echo "accept wait in the listen queue and SYN-SENT, where the seed's macOS"
 echo "reset them."
+if [ -n "${EST[werkzeug256@0.5]:-}" ]; then
+	echo "At the seed's pace (werkzeug256@0.5, one request every 0.5 s) the"
+	echo "same server takes $(fig werkzeug256@0.5 INPROG) requests and its queue holds Recv-Q"
+	echo "$(fig werkzeug256@0.5 RECVQ); what the pace changes is the clients beyond: one left in"
+	echo "SYN-SENT gives up when the kernel's $(cat /proc/sys/net/ipv4/tcp_syn_retries) SYN retries are spent (about"
+	echo "127 s), and at 0.5 s the snapshot comes long enough after the queue filled"
+	echo "for that: $(fig werkzeug256@0.5 FAILED) failed by the snapshot, against"
+	echo "$(fig werkzeug256 FAILED) at $interval s.  These are the seed's connection errors;"
+	echo "the seed's macOS gave them at once (NoHttpResponseException, curl: reset"
+	echo "by peer)."
+fi
 echo "uWSGI's --http router accepts every connection itself and forwards 10 at"
 echo "a time; it gives up on a request that waited --http-timeout (60 s by"
 echo "default) and closes the connection without an answer: the uwsgi row keeps"
@@ -436,8 +431,11 @@ if [ -s "$TMP/reuse" ]; then
 fi
 echo "Deviations: the seed ran on macOS (6 cores) with JMeter 5.5 at one request every"
 echo "0.5 s; here Linux, Debian's JMeter 2.13, at one request every $interval s"
-echo "(the counts are those of a full queue, reached sooner; only uWSGI's"
-echo "timeout depends on the pace: 60 s hold 600 requests at 0.1 s, 120 at 0.5 s)."
+echo "(the counts are those of a full queue, reached sooner), werkzeug256@0.5 at"
+echo "the seed's 0.5 s.  What depends on the pace: the SYN retries above, and"
+echo "uWSGI's --http-timeout (the uwsgi row's failures came after"
+echo "$(fig uwsgi FAILED | sed -n 's/.*after \([0-9-]*\) s.*/\1/p') s: at 0.5 s it would keep about 120 requests besides its 10,"
+echo "not measured here)."
 echo "The 4000-request run goes at the same pace (the seed's log shows 0.1 s)."
 echo "poolserve100-flask runs with --preload, so that its 100 workers fork from a"
 echo "master that imported the app, as werkzeug's processes=100 forks its children."

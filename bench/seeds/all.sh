@@ -7,8 +7,10 @@
 #
 # -q runs every script in its quick mode (-q; about 5 minutes in all),
 # the reports going to a scratch directory, not bench/results/seeds.
-# SEED004_ARGS are the options of 004-soak-jmeter.sh (default "-i 0.1":
-# one request every 0.1 s; "-i 0.5" is the seed's pace, 7 x 9 minutes).
+# Every script of a seed runs (004: 004-burst-async.sh and
+# 004-soak-jmeter.sh).  SEED004_ARGS are the options of 004-soak-jmeter.sh
+# (default none: one request every 0.1 s, and the werkzeug256@0.5 row at
+# the seed's pace; "-i 0.5" runs every row at the seed's pace, 2 hours).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 quick=
@@ -20,18 +22,20 @@ seeds=("$@")
 [ ${#seeds[@]} -gt 0 ] || seeds=(000 001 002 003 004)
 scripts=()
 for s in "${seeds[@]}"; do
-	f=$(ls "$here/$s"-*.sh 2>/dev/null | head -n 1)
-	[ -n "$f" ] || { echo "all.sh: no seed script $s" >&2; exit 64; }
-	scripts+=("$f")
+	n=${#scripts[@]}
+	for f in "$here/$s"-*.sh; do
+		if [ -f "$f" ]; then scripts+=("$f"); fi
+	done
+	[ ${#scripts[@]} -gt "$n" ] || { echo "all.sh: no seed script $s" >&2; exit 64; }
 done
-export SEED004_ARGS=${SEED004_ARGS:--i 0.1}
+export SEED004_ARGS=${SEED004_ARGS:-}
 [ -z "$quick" ] || SEED004_ARGS=-q
 exec flock /tmp/poolserve-load.lock env SEED_LOCK_HELD=1 SEED_QUICK="$quick" bash -c '
 rc=0
 for f in "$@"; do
 	echo "## ${f##*/}" >&2
 	case $f in
-	*/004-*) "$f" $SEED004_ARGS || rc=1 ;;
+	*/004-soak-*) "$f" $SEED004_ARGS || rc=1 ;;
 	*) "$f" $SEED_QUICK || rc=1 ;;
 	esac
 done

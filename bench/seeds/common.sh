@@ -457,3 +457,52 @@ ab_row() {
 root_opt() {
 	[ "$(id -u)" = 0 ] && echo --allow-root
 }
+
+# in_progress_log LOG: the seed 004 app's "processing" lines without their
+# "done" line.  Threads print to one file and two lines may run into one,
+# so the phrases are counted, not the lines.
+in_progress_log() {
+	local p d
+	p=$(grep -o 'processing request id' "$1" | wc -l)
+	d=$(grep -o 'done request id' "$1" | wc -l)
+	echo $((p - d))
+}
+
+# threads_of PGID, fds_of PGID, procs_of PGID: threads, open files and
+# processes of every process of the group
+threads_of() {
+	local t=0 pid
+	for pid in $(pgrep -g "$1"); do
+		t=$((t + $(ls "/proc/$pid/task" 2>/dev/null | wc -l)))
+	done
+	echo "$t"
+}
+
+fds_of() {
+	local t=0 pid
+	for pid in $(pgrep -g "$1"); do
+		t=$((t + $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)))
+	done
+	echo "$t"
+}
+
+procs_of() {
+	pgrep -g "$1" | wc -l
+}
+
+# jmeter_stop PGID: tell the JMeter started as "jmeter" (its output in
+# $TMP/jmeter.log) to stop at once (StopTestNow on the UDP port it
+# printed), give it 30 s, then stop its group
+jmeter_stop() {
+	local udp
+	udp=$(sed -n 's/.*shutdown message on port \([0-9]*\).*/\1/p' \
+	    "$TMP/jmeter.log" | head -n 1)
+	if [ -n "$udp" ]; then
+		python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"StopTestNow", ("127.0.0.1", int(sys.argv[1])))' "$udp"
+	fi
+	for _ in $(seq 1 300); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	stop_group "$1"
+}
