@@ -215,11 +215,11 @@ burst() {
 		cmd="ulimit -n $nofile; poolserve ${opts[*]}"
 		cmd=${cmd//"$APPS"/bench/seeds/apps}
 		# shellcheck disable=SC2016,SC2046
-		start server bash -c 'ulimit -n "$1" && shift && exec "$@"' limits \
+		poolserve_group server 120 \
+		    bash -c 'ulimit -n "$1" && shift && exec "$@"' limits \
 		    "$NOFILE" env SEED_SLEEP=800 SEED_VIEW=async "$POOLSERVE" \
 		    --http "127.0.0.1:$port" --stats "127.0.0.1:$sport" \
-		    --disable-logging $(root_opt) "${opts[@]}"
-		wait_ready "$TMP/server.log" 1 "$SPID" 120 ;;
+		    --disable-logging $(root_opt) "${opts[@]}" ;;
 	esac
 	gpid=$SPID
 	wait_port "$port" 30
