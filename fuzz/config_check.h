@@ -28,10 +28,10 @@ fuzz_config_check(const struct config *c, enum config_result r,
 	unsigned	 i;
 	int		 has_unix = 0;
 
-	FUZZ_ASSERT(r == CONFIG_OK || r == CONFIG_ERROR || r == CONFIG_HELP ||
-	    r == CONFIG_VERSION);
+	FUZZ_ASSERT(r == CONFIG_OK || r == CONFIG_ERROR ||
+	    r == CONFIG_BAD_FILE || r == CONFIG_HELP || r == CONFIG_VERSION);
 	FUZZ_ASSERT(memchr(err, '\0', errlen) != NULL);
-	if (r == CONFIG_ERROR) {
+	if (r == CONFIG_ERROR || r == CONFIG_BAD_FILE) {
 		FUZZ_ASSERT(err[0] != '\0');
 		return;
 	}

@@ -68,12 +68,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r1 = cf_parse(&c1, e1, sizeof(e1));
 	fuzz_config_check(&c1, r1, e1, sizeof(e1));
 	/* a file sets no flag that only the command line may set */
-	FUZZ_ASSERT(r1 == CONFIG_OK || r1 == CONFIG_ERROR);
+	FUZZ_ASSERT(r1 == CONFIG_OK || r1 == CONFIG_ERROR ||
+	    r1 == CONFIG_BAD_FILE);
 	/* an abbreviated key ("che = yes") must not reach --check */
 	if (r1 == CONFIG_OK)
 		FUZZ_ASSERT(!c1.check);
 	/* the checks across options name no line: --stats, --chmod-socket */
-	if (r1 == CONFIG_ERROR && strncmp(e1, "--", 2) != 0) {
+	if (r1 == CONFIG_ERROR)
+		FUZZ_ASSERT(strncmp(e1, "--", 2) == 0);
+	/* an error in the file itself names its line (exit 78) */
+	if (r1 == CONFIG_BAD_FILE) {
 		FUZZ_ASSERT(strncmp(e1, cf_path, plen) == 0);
 		FUZZ_ASSERT(e1[plen] == ':');
 		line = strtoul(e1 + plen + 1, &end, 10);
