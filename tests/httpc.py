@@ -8,6 +8,7 @@ bench/soak/soak.py.
   s.sendall(httpc.request("/x"))      GET /x HTTP/1.1, Host: x
   r = httpc.read_response(s)          one Response, or None at EOF
   r = httpc.exchange(port, data)      connect, send, read one, close
+  b = httpc.send_all(port, data)      connect, send, read all until EOF, close
   httpc.parse_all(buf, head=False)    every complete response in bytes
 """
 import socket
@@ -163,6 +164,26 @@ def exchange(port, data, timeout=10, head_request=False):
         return read_response(s, head_request)
     finally:
         s.close()
+
+
+def send_all(port, data, timeout=10, shut=False):
+    """Connect, send data (then shut the sending side if asked), read
+    until the server closes or an error, close: the bytes received."""
+    s = connect(port, timeout)
+    s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
+    out = b""
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            out += d
+    except OSError:
+        pass
+    s.close()
+    return out
 
 
 def parse_all(buf, head_request=False, eof=False):

@@ -213,23 +213,10 @@ fails() {
 g0=$(fails not_tls) h0=$(fails plain_http) s0=$(fails silent)
 python3 - "$TPORT" <<'EOF' || fail "bad input client"
 import socket, sys, time
+import httpc
 port = int(sys.argv[1])
 def send(data, shut=False):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(data)
-    if shut:
-        s.shutdown(socket.SHUT_WR)
-    out = b""
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            out += d
-    except OSError:
-        pass
-    s.close()
-    return out
+    return httpc.send_all(port, data, timeout=5, shut=shut)
 for i in range(3):
     send(bytes(range(256)) * 4)                       # garbage
 out = send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")     # plain HTTP

@@ -67,21 +67,10 @@ g0=$(fails not_tls) h0=$(fails plain_http) s0=$(fails silent)
 i0=$(fails incomplete)
 python3 - "$TPORT" <<'EOF' || fail "bad input client"
 import socket, ssl, sys
+import httpc
 port = int(sys.argv[1])
 def send(data):
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(data)
-    out = b""
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            out += d
-    except OSError:
-        pass
-    s.close()
-    return out
+    return httpc.send_all(port, data, timeout=30)
 send(bytes(range(256)) * 4)                          # garbage
 out = send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")     # plain HTTP
 assert out.startswith(b"HTTP/1.1 400 "), out
