@@ -240,13 +240,7 @@ burst() {
 	local snap_ms estab recvq sendq synsent inprog threads procs fds
 	local stats=- counts first kinds started jthreads jpid oom
 	snap_ms=$(date +%s%3N)
-	estab=$(ss -Hnt state established "( sport = :$port )" | wc -l)
-	read -r recvq sendq < <(ss -Hlnt "sport = :$port" | awk '{print $2, $3; exit}')
-	synsent=$(ss -Hnt state syn-sent "( dport = :$port )" | wc -l)
-	inprog=$(in_progress_log "$TMP/server.log")
-	threads=$(threads_of "$gpid")
-	procs=$(procs_of "$gpid")
-	fds=$(fds_of "$gpid")
+	snapshot "$port" "$gpid"
 	if [ "$sport" != - ]; then
 		stats=$(curl -s -m 2 "http://127.0.0.1:$sport/" | python3 -c '
 import json, sys

@@ -213,13 +213,7 @@ measure() {
 	local estab recvq sendq synsent inprog stats_ip=- stats_lq=- threads procs
 	local snap_ms last curlout fds stats_w=-
 	snap_ms=$(date +%s%3N)
-	estab=$(ss -Hnt state established "( sport = :$port )" | wc -l)
-	read -r recvq sendq < <(ss -Hlnt "sport = :$port" | awk '{print $2, $3; exit}')
-	synsent=$(ss -Hnt state syn-sent "( dport = :$port )" | wc -l)
-	inprog=$(in_progress_log "$TMP/server.log")
-	threads=$(threads_of "$gpid")
-	procs=$(procs_of "$gpid")
-	fds=$(fds_of "$gpid")
+	snapshot "$port" "$gpid"
 	last=$(grep 'processing request id' "$TMP/server.log" | tail -n 1 |
 	    sed -e 's/.* - [0-9]*-\(.*\) (tid [0-9]*): #.*/\1/' -e t \
 		-e 's/.* - [0-9]*-\([^ :]*\): #.*/\1/')

@@ -468,24 +468,33 @@ in_progress_log() {
 	echo $((p - d))
 }
 
-# threads_of PGID, fds_of PGID, procs_of PGID: threads, open files and
-# processes of every process of the group
+# group_sum PGID DIR: the entries of /proc/PID/DIR summed over every
+# process of the group (task: threads, fd: open files)
+group_sum() {
+	local t=0 pid
+	for pid in $(pgrep -g "$1"); do
+		t=$((t + $(ls "/proc/$pid/$2" 2>/dev/null | wc -l)))
+	done
+	echo "$t"
+}
+
 threads_of() {
-	local t=0 pid
-	for pid in $(pgrep -g "$1"); do
-		t=$((t + $(ls "/proc/$pid/task" 2>/dev/null | wc -l)))
-	done
-	echo "$t"
+	group_sum "$1" task
 }
 
-fds_of() {
-	local t=0 pid
-	for pid in $(pgrep -g "$1"); do
-		t=$((t + $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)))
-	done
-	echo "$t"
+# snapshot PORT PGID: the counts both 004 scripts take at the snapshot,
+# into the caller's estab recvq sendq synsent inprog threads procs fds
+snapshot() {
+	estab=$(ss -Hnt state established "( sport = :$1 )" | wc -l)
+	read -r recvq sendq < <(ss -Hlnt "sport = :$1" | awk '{print $2, $3; exit}')
+	synsent=$(ss -Hnt state syn-sent "( dport = :$1 )" | wc -l)
+	inprog=$(in_progress_log "$TMP/server.log")
+	threads=$(group_sum "$2" task)
+	procs=$(procs_of "$2")
+	fds=$(group_sum "$2" fd)
 }
 
+# procs_of PGID: the processes of the group
 procs_of() {
 	pgrep -g "$1" | wc -l
 }
