@@ -612,7 +612,7 @@ wait:
 		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; ) {
 			if (MHD_get_timeout(d, &mt) != MHD_YES)
 				continue;
-			if (mt == 0 && k > 1 && w->tls_stalled)
+			if (mt == 0 && d != w->mhd && w->tls_stalled)
 				mt = TLS_STALL_MS;	/* see tls_round() */
 			if (timeout == -1 ||
 			    mt < (MHD_UNSIGNED_LONG_LONG)timeout)
