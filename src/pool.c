@@ -232,6 +232,19 @@ pool_unfresh(struct pool *p, struct pool_fresh *f)
 }
 
 /*
+ * A connection parked (+1) outside libmicrohttpd stays counted among the
+ * open ones; -1 when it closes or goes back (then pool_accepted()).
+ */
+void
+pool_parked(struct pool *p, int delta)
+{
+	pthread_mutex_lock(&p->lock);
+	p->conns += delta;
+	pool_gate_check(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
  * A complete request: queue it for a thread, or refuse it when --queue is
  * set and T requests run and Q wait already.  f, when still fresh, stops
  * being counted as such: its slot becomes the request's.

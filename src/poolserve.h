@@ -323,6 +323,7 @@ struct stats_worker {
 	_Atomic unsigned	 table;		/* its newest process's threads */
 	_Atomic uint64_t	 status_class[6];	/* [1] = 1xx .. [5] = 5xx */
 	_Atomic uint64_t	 sent_bytes;		/* response bodies */
+	_Atomic unsigned	 parked;	/* idle connections, park.c */
 	struct pool_gauges		 pool;
 	struct stats_hist	 duration;		/* parsed -> response */
 	struct stats_hist	 wait;			/* parsed -> thread */
@@ -479,6 +480,7 @@ void		 pool_unaccepted(struct pool *);
 void		 pool_conn_start(struct pool *, struct pool_fresh *);
 void		 pool_conn_close(struct pool *, struct pool_fresh *);
 void		 pool_unfresh(struct pool *, struct pool_fresh *);
+void		 pool_parked(struct pool *, int);
 enum pool_verdict pool_submit(struct pool *, struct pool_item *,
 		    struct pool_fresh *);
 struct pool_item *pool_take(struct pool *);
@@ -717,6 +719,12 @@ struct conn {
 	uint64_t		 served;	/* responses completed */
 	uint64_t		 arrived_us;	/* its client's first bytes came,
 						   monotonic; 0: unknown */
+	uint64_t		 consumed;	/* bytes of its requests: heads
+						   and Content-Length bodies */
+	uint64_t		 idle_since;	/* ms, its last answer sent;
+						   0 while in a request */
+	bool			 parking;	/* park.c: to be parked, */
+	int			 park_fd;	/* with this descriptor */
 	struct conn_tls		 tls;
 };
 
@@ -730,6 +738,7 @@ struct worker {
 	pid_t			 pid;
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
 	uint64_t		 arrival_us;	/* of the socket being added */
+	uint64_t		 add_consumed;	/* and its conn's consumed */
 	uint64_t		 next_probe;	/* ms, worker_probe() */
 	uint64_t		 last_sweep;		/* ms, worker_sweep() */
 	uint64_t		 last_full_sweep;
@@ -756,11 +765,26 @@ struct worker {
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */
 	LIST_HEAD(, conn)	 conns;		/* main thread only */
+	int			 ep;		/* the event loop's epoll */
+	TAILQ_HEAD(, parked)	 parked;	/* idle, outside libmicrohttpd */
+	TAILQ_HEAD(, parked)	 unparked;	/* their requests came */
+	unsigned		 nparked;	/* in both */
+	unsigned		 parked_since_trim;
 	char			(*names)[NAME_MAX_THREAD];
 	void			**thread_data;	/* [core * apps + app] */
 };
 
 void		 worker_wake(struct worker *);
+
+/* park.c: idle keep-alive connections held outside libmicrohttpd */
+#define PARK_TAG	(1ULL << 63)	/* epoll data: a parked socket */
+
+void		 park_consider(struct worker *, struct conn *, uint64_t);
+bool		 park_take(struct worker *, struct conn *);
+void		 park_event(struct worker *, uint64_t);
+int		 park_next(struct worker *, struct sockaddr_storage *,
+		    socklen_t *);
+void		 park_sweep(struct worker *, uint64_t, bool);
 void		 worker_main(const struct config *, struct stats *,
 		    const struct tls_set *, const int *, const int *, unsigned,
 		    unsigned)

@@ -421,6 +421,7 @@ request_head(struct worker *w, struct poolserve_request *r,
     struct MHD_Connection *mhd, const char *url, const char *method,
     const char *version)
 {
+	const union MHD_ConnectionInfo	*ci;
 	const char		*cl;
 	unsigned long long	 len;
 	struct http_head	 h;
@@ -463,8 +464,13 @@ request_head(struct worker *w, struct poolserve_request *r,
 	}
 	cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && config_number(cl, 0, ~0ULL, &len) == 0 &&
-	    len > w->cfg->max_body_size)
+	if (cl == NULL || config_number(cl, 0, ~0ULL, &len) != 0)
+		len = 0;
+	/* what the connection received of it: park.c */
+	if ((ci = MHD_get_connection_info(mhd,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL)
+		r->conn->consumed += ci->header_size + len;
+	if (len > w->cfg->max_body_size)
 		return request_reject(w, r, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request body of %llu bytes, over --max-body-size %lu",
 		    len, w->cfg->max_body_size);
@@ -574,9 +580,14 @@ request_begin(void *cls, const char *uri, struct MHD_Connection *mhd)
 	r->app = NULL;
 	r->app_path = NULL;
 	reply_reset(&r->reply);
-	if (w->cfg->keepalive_timeout != w->cfg->read_timeout)
+	c->idle_since = 0;
+	if (w->cfg->keepalive_timeout != w->cfg->read_timeout || c->parking)
 		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
 		    w->cfg->read_timeout);
+	if (c->parking) {	/* its request came first: park.c */
+		c->parking = false;
+		close(c->park_fd);
+	}
 	return r;
 }
 
@@ -588,8 +599,10 @@ request_completed(void *cls, struct MHD_Connection *mhd, void **req_cls,
 	struct worker			*w = cls;
 	struct poolserve_request	*r = *req_cls;
 
-	if (r != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (r != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		r->conn->served++;
+		r->conn->idle_since = pool_now_ms();
+	}
 	if (r != NULL && r->counted) {
 		r->counted = false;
 		w->unfinished--;

@@ -113,7 +113,7 @@ stats_json(struct buf *b, struct stats *st,
 		    "\"harakiri\":%llu,"
 		    "\"respawn_count\":%llu,\"rss\":%llu,\"avg_rt\":%llu,"
 		    "\"running\":%u,\"waiting\":%u,\"connections\":%u,"
-		    "\"cores\":[", w == 0 ? "" : ",", w + 1,
+		    "\"parked\":%u,\"cores\":[", w == 0 ? "" : ",", w + 1,
 		    (int)atomic_load(&sw->pid), !atomic_load(&sw->alive) ?
 		    "dead" : stats_worker_busy(st, w + 1) ? "busy" : "idle",
 		    (unsigned long long)atomic_load(&sw->requests),
@@ -127,7 +127,7 @@ stats_json(struct buf *b, struct stats *st,
 		    atomic_load(&sw->duration.sum_us) / count),
 		    atomic_load(&sw->pool.running),
 		    atomic_load(&sw->pool.waiting),
-		    atomic_load(&sw->pool.conns));
+		    atomic_load(&sw->pool.conns), atomic_load(&sw->parked));
 		for (c = 0; c < st->threads; c++) {
 			t = stats_thread(st, w + 1, c);
 			in = stats_current(t, method, sizeof(method), uri,
@@ -205,6 +205,9 @@ static const struct stats_metric {
 	{ "connections", "gauge",
 	    "Open client connections of the worker.",
 	    offsetof(struct stats_worker, pool.conns), false },
+	{ "parked_connections", "gauge",
+	    "Idle keep-alive connections held without a buffer.",
+	    offsetof(struct stats_worker, parked), false },
 	{ "skipped_requests_total", "counter",
 	    "Requests not run because their client had gone.",
 	    offsetof(struct stats_worker, skipped), true },

@@ -12,8 +12,8 @@
  * This file knows connections, not HTTP: it hands accepted sockets to
  * libmicrohttpd, keeps the list of open connections, sweeps those whose
  * clients left, and retires the worker (drain, --harakiri, signals).
- * Idle keep-alive connections are only in libmicrohttpd's epoll set: they
- * hold no thread.
+ * Idle keep-alive connections hold no thread; after a few seconds they
+ * leave libmicrohttpd too, parked as bare sockets (park.c).
  */
 #include "config.h"
 
@@ -92,6 +92,8 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 		LIST_REMOVE(c, entry);
 		tls_conn_close(c);
 		pool_conn_close(&w->pool, &c->fresh);
+		if (park_take(w, c))
+			pool_parked(&w->pool, 1);
 		*socket_context = NULL;
 		if (request_release(&c->req))
 			free(c);	/* else its handler's thread frees it */
@@ -128,6 +130,8 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 	c->mhd = mhd;
 	c->arrived_us = w->arrival_us;
 	w->arrival_us = 0;
+	c->consumed = w->add_consumed;	/* a parked one's, park.c */
+	w->add_consumed = 0;
 	if ((ci = MHD_get_connection_info(mhd,
 	    MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
 	    ci->tls_session != NULL)
@@ -253,6 +257,7 @@ worker_add(struct worker *w, struct MHD_Daemon *mhd, int fd,
 		    w->no, strerror(errno));
 		pool_unaccepted(&w->pool);
 		w->arrival_us = 0;
+		w->add_consumed = 0;
 		return false;
 	}
 	return true;
@@ -394,8 +399,9 @@ worker_retire(struct worker *w, int ep, bool listening, const char *why,
 	 * next one received) are shut down now: libmicrohttpd sees the end
 	 * of stream and closes them on this round.  The others without a
 	 * request yet (new ones, a request arriving) get a second to send
-	 * it, and are answered with Connection: close.
+	 * it, and are answered with Connection: close.  So are parked ones.
 	 */
+	park_sweep(w, pool_now_ms(), true);
 	LIST_FOREACH(conn, &w->conns, entry) {
 		if (conn->req.counted)
 			continue;
@@ -474,7 +480,8 @@ worker_drained(struct worker *w)
 	int			 t;
 
 	pool_counts(&w->pool, &c);
-	if (w->unfinished == 0 && c.fresh == 0 && !worker_tls_starting(w))
+	if (w->unfinished == 0 && c.fresh == 0 && !worker_tls_starting(w) &&
+	    TAILQ_EMPTY(&w->unparked))
 		return 0;	/* every begun request answered and sent */
 	if (now >= w->retire_deadline) {
 		log_msg("worker %u: --shutdown-timeout reached with %u %s "
@@ -511,14 +518,35 @@ worker_epoll_set(int ep, int op, int fd)
  * request_run looks at their clients.
  */
 static void
-worker_sweep(struct worker *w, bool all)
+worker_sweep(struct worker *w, uint64_t now, bool all)
 {
 	struct conn	*c;
 
-	LIST_FOREACH(c, &w->conns, entry)
+	LIST_FOREACH(c, &w->conns, entry) {
 		if (c->fd != -1 && (all || c->fresh.linked) &&
 		    request_reading(&c->req) && request_client_gone(c->fd))
 			(void)shutdown(c->fd, SHUT_RDWR);
+		else if (all)
+			park_consider(w, c, now);
+	}
+	if (all)
+		park_sweep(w, now, false);
+}
+
+/*
+ * Parked connections whose next request came go back to libmicrohttpd
+ * ahead of the listen backlog, while the gate lets them (park.c).
+ */
+static void
+worker_unpark(struct worker *w)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, timeout;
+
+	while (!TAILQ_EMPTY(&w->unparked) && pool_gate(&w->pool, &timeout) &&
+	    (fd = park_next(w, &ss, &len)) != -1)
+		(void)worker_add(w, w->mhd, fd, &ss, len);
 }
 
 /*
@@ -548,6 +576,7 @@ worker_loop(struct worker *w)
 		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
 		return -1;
 	}
+	w->ep = ep;
 	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
 		if ((di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) ==
 		    NULL || worker_epoll_set(ep, EPOLL_CTL_ADD,
@@ -569,7 +598,7 @@ worker_loop(struct worker *w)
 			w->last_sweep = now;
 			if (all)
 				w->last_full_sweep = now;
-			worker_sweep(w, all);
+			worker_sweep(w, now, all);
 		}
 		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
 			worker_retire(w, ep, listening, "--max-requests reached",
@@ -617,6 +646,8 @@ worker_loop(struct worker *w)
 		if (!LIST_EMPTY(&w->conns) &&
 		    (timeout == -1 || timeout > SWEEP_MS))
 			timeout = SWEEP_MS;
+		if (w->nparked > 0 && (timeout == -1 || timeout > 1000))
+			timeout = 1000;	/* their keep-alive timeouts */
 wait:
 		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; ) {
 			if (MHD_get_timeout(d, &mt) != MHD_YES)
@@ -650,7 +681,9 @@ wait:
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.fd == w->sig_fd) {
+			if (evs[i].data.u64 & PARK_TAG)	/* not an fd */
+				park_event(w, evs[i].data.u64);
+			else if (evs[i].data.fd == w->sig_fd) {
 				if (read(w->sig_fd, &si, sizeof(si)) !=
 				    sizeof(si))
 					continue;
@@ -690,6 +723,7 @@ wait:
 		 * then libmicrohttpd sends them and reads new requests; then
 		 * threads are woken for those (pool_flush).
 		 */
+		worker_unpark(w);
 		pool_collect(&w->pool, &items);
 		while ((it = TAILQ_FIRST(&items)) != NULL) {
 			TAILQ_REMOVE(&items, it, entry);
@@ -756,6 +790,8 @@ worker_main(const struct config *cfg, struct stats *stats,
 		mallopt(M_ARENA_MAX, 1);
 	memset(&w, 0, sizeof(w));
 	LIST_INIT(&w.conns);
+	TAILQ_INIT(&w.parked);
+	TAILQ_INIT(&w.unparked);
 	w.cfg = cfg;
 	w.stats = stats;
 	w.no = no;

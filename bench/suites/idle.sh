@@ -8,9 +8,9 @@
 # The figure is the worker's VmRSS after, minus before, over the
 # connections: what one idle connection costs in user space (the kernel's
 # socket and epoll memory is not in RSS and is the same for both).  The
-# notes break poolserve's worker down by mapping (smaps) and give the
-# per-connection cost as --max-header-size + 8192 (the libmicrohttpd
-# memory pool worker.c asks for) + what is left.
+# connections are read after SETTLE seconds of silence, when poolserve
+# has parked them (src/park.c); the -q rows open connections without a
+# request.
 #
 # One run per figure; BENCH_DURATION and BENCH_REPEATS do not apply.
 # About a minute.  Run it with bench/run idle.
@@ -19,10 +19,11 @@ set -eu
 
 bench_init idle "idle: memory per idle keep-alive connection"
 need nginx:nginx-light
-HOLD=3
+SETTLE=8	# s idle before RSS is read: poolserve parks after 2-5 s
+HOLD=$((SETTLE + 2))
 COUNTS="5000 10000"
 REFERENCE="nginx, 1 worker, same run"
-SETUP="idle_client.py -n N -H $HOLD: N keep-alive connections (at most 500 handshakes in flight), GET / on each, answer read, then all idle; RSS of the one worker before the connections and once all are answered."
+SETUP="idle_client.py -n N -H $HOLD: N keep-alive connections (at most 500 handshakes in flight), GET / on each, answer read, then all idle; RSS of the one worker before the connections and after all have been idle for $SETTLE s."
 PLOT_WHAT=
 
 hard=$(ulimit -Hn)
@@ -92,9 +93,7 @@ measure() {
 		kill -0 "$client" 2>/dev/null || break
 		sleep 0.1
 	done
-	sleep 1
-	# Silent connections: give the server time to accept them all.
-	[ "${1:-}" = -q ] && sleep 2
+	sleep "$SETTLE"
 	RSS1=$(worker_rss)
 	w=$(children "$SRV_PID" | tr -d ' \n')
 	cp "/proc/$w/smaps" "$TMP/smaps.$name.$n" 2>/dev/null || true
@@ -147,49 +146,25 @@ for n in $COUNTS; do
 	done
 done
 
-# The breakdown: per connection = pool + the rest.
-split=
-for cfg in ps16k ps8k ps4k ps1k; do
-	mhs=${cfg#ps}; mhs=$(( ${mhs%k} * 1024 ))
-	per=${PERC[$cfg,10000]}
-	split="$split${split:+; }$mhs: $per = $((mhs + 8192)) + $((per - mhs - 8192))"
-done
-note "Where an idle connection's bytes go (10,000 connections, by" \
-    "--max-header-size: bytes per connection = the libmicrohttpd memory" \
-    "pool worker.c asks for, --max-header-size + 8192, + the rest): $split." \
-    "The pool is malloc'd (below glibc's mmap threshold) and cleared by" \
-    "MHD_pool_reset when each request ends, so every page of it stays" \
-    "resident while the connection idles; the rest, about 1.1 KiB, is" \
-    "libmicrohttpd's struct MHD_Connection, poolserve's per-connection" \
-    "state and malloc's headers.  The worker's heap and anonymous" \
+note "After $SETTLE s of silence poolserve has parked the idle connections" \
+    "(src/park.c): libmicrohttpd let them go, with the memory pool it" \
+    "keeps per connection (--max-header-size + 8192, cleared by" \
+    "MHD_pool_reset after every request, so resident while it holds" \
+    "the connection), and the worker holds each as a bare socket in its" \
+    "own epoll set, the pool's pages given back (malloc_trim).  What" \
+    "is left is the parked record and the heap around it; it no longer" \
+    "depends on --max-header-size.  The worker's heap and anonymous" \
     "mappings at 10,000 connections (defaults): $(heap_kb "$TMP/smaps.ps16k.10000") kB."
-note "Before its first request a poolserve connection costs" \
-    "${PERC[ps16k-q,10000]} bytes (10,000 opened, nothing sent; nginx" \
-    "${PERC[nginx-q,10000]}): the pool is malloc'd but only the pages" \
-    "libmicrohttpd writes at accept are touched.  After one request it" \
-    "costs ${PERC[ps16k,10000]}: MHD_pool_reset clears the whole pool" \
-    "(memset) when the request ends, and every page of it stays resident" \
-    "while the connection idles."
+note "Connections opened without a request (-q rows) are not parked (they" \
+    "answered nothing): ${PERC[ps16k-q,10000]} bytes each (10,000; nginx" \
+    "${PERC[nginx-q,10000]}): the pool is malloc'd at accept but only the" \
+    "pages libmicrohttpd writes are touched."
 note "The kernel's side (socket buffers, the epoll item, the file) is not" \
     "in RSS and is alike for both servers.  nginx keeps a connection" \
     "idle in its small connection structure and frees its read buffer" \
     "between requests (client_header_buffer_size 1k, large header" \
-    "buffers 4 x 8k taken only when a header does not fit).  libmicrohttpd" \
-    "0.9.75 allocates one pool per connection at accept, of the size" \
-    "MHD_OPTION_CONNECTION_MEMORY_LIMIT gives, keeps it for the" \
-    "connection's life and cannot grow it: the size is both the idle cost" \
-    "and the largest header block.  ratio: bytes per connection over" \
-    "nginx's.  errors: connections not answered."
-note "What it would take: the 4 KiB goal is below the smallest pool" \
-    "(--max-header-size 1024: 9216 bytes) and cannot be met by an option." \
-    "libmicrohttpd would have to give the unused pages of the pool back" \
-    "when a request ends instead of clearing them (its MHD_pool_reset" \
-    "decommits the page-aligned tail of an mmap'd pool on Windows and" \
-    "memsets it elsewhere, in 0.9.75 and in 1.0), or take the pool per" \
-    "request; an idle connection would then cost about what it costs" \
-    "before its first request.  A smaller default --max-header-size saves" \
-    "16384 - N bytes per idle connection and answers 431 to header" \
-    "blocks over N, which nginx at its defaults serves up to 4 x 8 KiB."
+    "buffers 4 x 8k taken only when a header does not fit).  ratio:" \
+    "bytes per connection over nginx's.  errors: connections not answered."
 
 p=${PERC[ps16k,5000]} p2=${PERC[ps16k,10000]}
 v=MISS
