@@ -1,7 +1,7 @@
 /*
  * The floor under poolserve's hello: libmicrohttpd 0.9.75 driven the way
- * poolserve drives it (MHD_USE_EPOLL, no thread of its own, MHD_run from
- * an epoll loop), answering "Hello, world!" in one of two ways:
+ * poolserve drives it (MHD_USE_EPOLL, MHD_USE_TURBO over plain HTTP, no
+ * thread of its own, MHD_run from an epoll loop), answering "Hello, world!" in one of two ways:
  *
  *   floor direct PORT     on the event loop, on the handler's second call
  *   floor handoff PORT    the request is suspended, handed to one other
@@ -172,8 +172,11 @@ main(int argc, char *argv[])
 		    "[cert key priority]\n");
 		return 64;
 	}
+	/* as poolserve: MHD_USE_TURBO for plain HTTP only */
 	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-	if (argc == 6) {
+	if (argc != 6)
+		flags |= MHD_USE_TURBO;
+	else {
 		flags |= MHD_USE_TLS;
 		cert = slurp(argv[3]);
 		key = slurp(argv[4]);
