@@ -340,8 +340,12 @@ pool_done(struct pool *p)
  * began its request less than POOL_WAKE_US ago will come back to the FIFO,
  * and the oldest request has not waited that long, none is woken.  Else
  * one thread per waiting request (none of them will come back soon: they
- * block, or all sleep).  Returns the ms after which to call again (the
- * oldest request's POOL_WAKE_US), -1 for no need.
+ * block, or all sleep).  Whether a thread comes back soon is judged by
+ * the requests of late: when they run POOL_WAKE_US or more (run_us: a
+ * view that sleeps, a slow query), it will not, and waiting for it would
+ * only add POOL_WAKE_US to every request that comes while threads are
+ * free.  Returns the ms after which to call again (the oldest request's
+ * POOL_WAKE_US), -1 for no need.
  */
 int
 pool_flush(struct pool *p)
@@ -355,7 +359,7 @@ pool_flush(struct pool *p)
 		goto out;
 	now = pool_now_us();
 	age = now - TAILQ_FIRST(&p->fifo)->queued_us;
-	if (age >= POOL_WAKE_US)
+	if (age >= POOL_WAKE_US || p->run_us >= POOL_WAKE_US)
 		n = p->idle < p->waiting ? p->idle : p->waiting;
 	else {
 		/* one, unless a thread that just began will come back */
@@ -495,6 +499,7 @@ pool_thread(void *v)
 	struct pool		*p = a->pool;
 	struct pool_item	*it;
 	char			 name[NAME_MAX_THREAD];
+	uint64_t		 ran;
 	bool			 back;
 
 	pool_thread_name(name, sizeof(name), a->worker, a->core);
@@ -512,7 +517,9 @@ pool_thread(void *v)
 		p->since[a->core] = pool_now_us();
 		pthread_mutex_unlock(&p->lock);
 		back = p->run(it, a->core, p->arg);
+		ran = pool_now_us() - p->since[a->core];
 		pthread_mutex_lock(&p->lock);
+		p->run_us = p->run_us - p->run_us / 8 + ran / 8;
 		p->since[a->core] = 0;
 		pool_done_locked(p);
 		if (back && pool_back_locked(p, it)) {

@@ -451,6 +451,8 @@ struct pool {
 	void			*targs;
 	uint64_t		*since;		/* per thread: its request's
 						   start, us; 0 between */
+	uint64_t		 run_us;	/* a request's run time lately:
+						   moving average, 1/8 */
 };
 
 /* The one clock: monotonic microseconds and milliseconds. */

@@ -1000,6 +1000,24 @@ test_flush(void)
 	CHECK_EQ_INT(wait_ctl(&ctl.entered, 3), 0);
 	release_all();
 	CHECK_EQ_INT(wait_ctl(&ctl.finished, 3), 0);
+
+	/*
+	 * Requests that ran 20 ms each (more than POOL_WAKE_US): a thread
+	 * that has just begun one will not be back soon, so the next waits
+	 * for none: it is woken at once.
+	 */
+	CHECK_EQ_INT(wait_idle(&p, 4), 0);	/* run_us is counted first */
+	CHECK(p.run_us >= 1000);
+	job_init(&j[3], 4, true);
+	CHECK_EQ_INT(pool_submit(&p, &j[3].item, NULL), POOL_QUEUED);
+	(void)pool_flush(&p);
+	CHECK_EQ_INT(wait_ctl(&ctl.entered, 4), 0);
+	job_init(&j[0], 5, true);
+	CHECK_EQ_INT(pool_submit(&p, &j[0].item, NULL), POOL_QUEUED);
+	CHECK_EQ_INT(pool_flush(&p), -1);	/* not deferred */
+	CHECK_EQ_INT(wait_ctl(&ctl.entered, 5), 0);
+	release_all();
+	CHECK_EQ_INT(wait_ctl(&ctl.finished, 5), 0);
 	pool_stop(&p);
 	test_pool_free(&p);
 }
