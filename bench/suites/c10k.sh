@@ -3,9 +3,10 @@
 # /sleep/0.1 on each (bench/suites/c10k_client.py), against
 #   poolserve --processes 4 --threads 10 --listen 4096, at its defaults,
 #     with --max-wait 1000 (queued clients past 1 s shed with 503), and,
-#     in the suite's own network namespace only, with --listen 16384 and
-#     net.core.somaxconn = net.ipv4.tcp_max_syn_backlog = 16384 (every
-#     client fits in the accept queue)
+#     in the suite's own network namespace only, with
+#     net.ipv4.tcp_max_syn_backlog = 16384 (the SYN queue alone), and with
+#     --listen 16384 and net.core.somaxconn = net.ipv4.tcp_max_syn_backlog
+#     = 16384 (every client fits in the accept queue)
 # and against Flask's own threaded server (werkzeug, app.run(threaded=True),
 # bench/apps/labapp.py), which starts a new thread for every connection:
 # the model of the seed write-ups.  werkzeug runs twice: with the same
@@ -102,7 +103,7 @@ run() {
 	# The figures for the goals and the notes.
 	eval "${name}_ans=$ans ${name}_low=$low ${name}_peak=$peak"
 	eval "${name}_crashed='$crashed' ${name}_clean=$(( $(fig status503) + $(fig refused) ))"
-	eval "${name}_bad=$errs"
+	eval "${name}_bad=$errs ${name}_reset=$(fig reset)"
 	eval "${name}_split='200: $ans, 503: $(fig status503), refused: $(fig refused), reset: $(fig reset), closed: $(fig closed), timed out: $(fig timeout), errors: $(( $(fig errors) + $(fig otherstatus) ))'"
 	eval "${name}_kern='$kern'"
 }
@@ -129,6 +130,12 @@ stop "$SRV_PID"
 sysctl_run=no
 if [ -n "${BENCH_NETNS:-}" ]; then
 	SYN0=$(sysctl -n net.ipv4.tcp_max_syn_backlog)
+	# The backlog as given, the SYN queue alone raised: the resets are
+	# half-open connections the kernel prunes from a full SYN queue.
+	sysctl -q -w net.ipv4.tcp_max_syn_backlog=$BIG
+	start_poolserve --processes $P --threads $T --listen $LISTEN
+	run synq "poolserve --processes $P --threads $T --listen $LISTEN, net.ipv4.tcp_max_syn_backlog $BIG"
+	stop "$SRV_PID"
 	sysctl -q -w net.core.somaxconn=$BIG net.ipv4.tcp_max_syn_backlog=$BIG
 	start_poolserve --processes $P --threads $T --listen $BIG
 	run sysctl "poolserve --processes $P --threads $T --listen $BIG, net.core.somaxconn and tcp_max_syn_backlog $BIG"
@@ -176,6 +183,9 @@ v=PASS
 goal answered-maxwait $v "poolserve --listen $LISTEN --max-wait $MAXWAIT," \
     "clients not held (-w 0): $maxwait_split (same goal)"
 if [ $sysctl_run = yes ]; then
+	goal answered-synq INFO "poolserve --listen $LISTEN with" \
+	    "net.ipv4.tcp_max_syn_backlog $BIG (the SYN queue alone" \
+	    "raised): $synq_split"
 	v=PASS
 	[ "$sysctl_bad" -eq 0 ] && [ "$sysctl_crashed" = no ] || v=MISS
 	goal answered-sysctl $v "poolserve --listen $BIG with" \
@@ -211,6 +221,7 @@ fi
 note "Where the resets come from, by the kernel's counters (nstat deltas" \
     "of each run; $NETNS_NOTE): at the defaults $poolserve_kern;" \
     "not held, $nohold_kern; with --max-wait $MAXWAIT, $maxwait_kern" \
+    "${synq_kern:+; with tcp_max_syn_backlog $BIG, $synq_kern}" \
     "${sysctl_kern:+; with the backlog and sysctls at $BIG, $sysctl_kern}." \
     "10,000 SYNs at once overflow" \
     "the accept queue (ListenOverflows = ListenDrops: final ACKs of" \
@@ -218,10 +229,11 @@ note "Where the resets come from, by the kernel's counters (nstat deltas" \
     "cookies show in SyncookiesSent when the SYN queue overflows too." \
     "The client's side of a connection whose final ACK was dropped is" \
     "up, the server's is not; a request sent on it after the kernel gave" \
-    "up on the half-open connection is answered with a reset.  Resets" \
-    "come with the hold (clients silent for $HOLD s), not when every" \
-    "client sends at once.  The cure is to keep the accept queue from" \
-    "staying full:" \
+    "up on the half-open connection is answered with a reset.  Which" \
+    "run has resets changes from run to run (resets this run: held" \
+    "$poolserve_reset, not held $nohold_reset); every" \
+    "run whose accept queue stayed full has the overflows.  The cure is" \
+    "to keep the accept queue from staying full:" \
     "--max-wait answers the clients that waited too long with a 503" \
     "without a thread, so the queue drains at the rate 503s are written," \
     "not at P x T / 0.1 s; or a backlog (and net.core.somaxconn," \
