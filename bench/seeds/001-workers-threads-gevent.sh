@@ -49,6 +49,27 @@ start_seed() {
 	wait_booted "$TMP/seed.log" $cmd
 }
 
+# conns_start PORT: from now on, every 0.1 s, the established connections
+# to PORT with the process holding each (ss -p) into $TMP/conns.log
+# (kept beside the report); sets CONNS, the sampler's group
+conns_start() {
+	# shellcheck disable=SC2016  # $1 is the inner shell's
+	start conns bash -c 'while :; do ss -Htnp state established "( sport = :$1 )"; sleep 0.1; done' conns "$1"
+	CONNS=$SPID
+}
+
+# conns_stop: stop the sampler; prints the connections each server
+# process held, the busiest first ("4,2,2,2"): hey's keep-alive
+# connections per gunicorn worker
+conns_stop() {
+	stop_group "$CONNS"
+	awk '{ n = split($4, a, ":"); if (match($0, /pid=[0-9]+/))
+		seen[substr($0, RSTART + 4, RLENGTH - 4) " " a[n]] = 1 }
+	    END { for (k in seen) { split(k, b, " "); c[b[1]]++ }
+		for (p in c) print c[p] }' "$TMP/conns.log" |
+	    sort -rn | paste -sd, -
+}
+
 # cell FIGURES: "req/s / total / avg / slowest" of hey_run's figures
 cell() {
 	# shellcheck disable=SC2086
@@ -64,9 +85,16 @@ row() {
 	RUN=$((RUN + 1))
 	port=$(free_port)
 	start_seed "$port" "$cmd"
+	local seedpid=$SPID
 	note "$cmd: hey -n $n -c $c"
+	case $cmd in
+	*--threads=*) conns_start "$port" ;;
+	esac
 	g=$(hey_run "$RUN-seed" "$n" "$c" "http://127.0.0.1:$port/")
-	stop_group "$SPID"
+	case $cmd in
+	*--threads=*) ROW_CONNS=$(conns_stop) ROW_FIGS=$g ROW_PER=$((n / c)) ;;
+	esac
+	stop_group "$seedpid"
 	port=$(free_port)
 	# shellcheck disable=SC2086,SC2046
 	start_poolserve "$port" $popts $(wsgi_opts 001 app:app)
@@ -118,6 +146,27 @@ ka_p=$(hey_run ka-poolserve "$kn" 10 "http://127.0.0.1:$port/")
 ka_pd=$(hey_run ka-poolserve-nokeepalive "$kn" 10 "http://127.0.0.1:$port/" -disable-keepalive)
 stop_group "$SPID"
 
+# gunicorn 4 x 2 again, on one server: SPLIT_RUNS runs with keep-alive
+# (hey's default), the split of hey's connections over the workers of
+# each, then SPLIT_NKA runs with -disable-keepalive
+split_runs=10 split_nka=5
+[ -z "$quick" ] || split_runs=3 split_nka=2
+port=$(free_port)
+start_seed "$port" "gunicorn --workers=4 --threads=2 app:app"
+seedpid=$SPID
+note "gunicorn 4 x 2: $split_runs runs with keep-alive, $split_nka without"
+: >"$TMP/split"
+for i in $(seq 1 "$split_runs"); do
+	conns_start "$port"
+	f=$(hey_run "split-$i" 50 10 "http://127.0.0.1:$port/")
+	echo "keep-alive $(conns_stop) $f" >>"$TMP/split"
+done
+for i in $(seq 1 "$split_nka"); do
+	f=$(hey_run "split-nka-$i" 50 10 "http://127.0.0.1:$port/" -disable-keepalive)
+	echo "no-keep-alive - $f" >>"$TMP/split"
+done
+stop_group "$seedpid"
+
 echo
 echo "**Keep-alive.**  One request at a time (one sync worker, or poolserve"
 echo "--threads 1), \`hey -n $kn -c 10\`, with and without \`-disable-keepalive\`:"
@@ -151,6 +200,61 @@ echo "32)."
 echo "Quart awaits the 0.25 s, so one hypercorn worker runs all 10 clients at"
 echo "once; poolserve runs the Flask app on 10 plain threads for the same."
 echo
+# rounds K [PER]: the 0.25 s rounds a gthread worker holding K of hey's
+# keep-alive connections needs for their PER (default 5) requests each
+# on 2 threads
+rounds() {
+	echo $((($1 * ${2:-5} + 1) / 2))
+}
+# shellcheck disable=SC2086
+set -- $ROW_FIGS
+row_total=$2
+k=${ROW_CONNS%%,*}
+echo "**gunicorn --workers=4 --threads=2** (the seed: 24.5377 req/s, total"
+echo "2.0377 s, average 0.3268 s; here $(cell "$ROW_FIGS")).  A gthread worker"
+echo "accepts every connection it is offered (up to --worker-connections,"
+echo "1000), not only as many as it has threads, and a keep-alive connection"
+echo "stays with the worker that accepted it.  hey's 10 clients send 5"
+echo "requests each (\`-n 50 -c 10\`) through one pool of keep-alive"
+echo "connections, a client mostly on the one it used last.  A worker holding"
+echo "k of the 10 connections serves about 5k requests on its 2 threads:"
+echo "ceil(5k/2) rounds of 0.25 s, and the busiest worker sets the total.  In this run's"
+echo "row hey's connections fell ${ROW_CONNS:-?} over the workers (\`ss -p\` every 0.1 s;"
+echo "$ROW_PER requests each): $(rounds "${k:-0}" "$ROW_PER") rounds, $(awk -v r="$(rounds "${k:-0}" "$ROW_PER")" 'BEGIN { printf "%.2f", r * 0.25 }') s, against the measured $row_total s.  The seed's"
+echo "2.0377 s is 8 rounds, k = 3, and its average 0.3268 s is what 3,3,2,2"
+echo "gives (the 3-connection workers answer every 0.375 s, the others every"
+echo "0.25 s: 0.325 s; 3,3,3,1 would give 0.36 s).  The same command again on"
+echo "one server, $split_runs runs with keep-alive and $split_nka with \`hey -disable-keepalive\`"
+echo "(a new connection for every request, so the split is per request):"
+echo
+echo "| hey | connections per worker | rounds of the busiest | req/s / total / average / slowest | err |"
+echo "|---|---|---|---|---|"
+while read -r mode split figs; do
+	if [ "$split" = - ]; then
+		r=-
+	else
+		r="$(rounds "${split%%,*}") ($(awk -v r="$(rounds "${split%%,*}")" 'BEGIN { printf "%.2f", r * 0.25 }') s)"
+	fi
+	echo "| $mode | $split | $r | $(cell "$figs") | ${figs##* } |"
+done <"$TMP/split"
+echo
+awk '$1 == "keep-alive" { split($2, k, ","); n++; c[k[1]]++; if (k[1] <= 3) even++
+	d = $4 - int((5 * k[1] + 1) / 2) * 0.25
+	if (n == 1 || d < lo) lo = d; if (n == 1 || d > hi) hi = d }
+    $1 == "no-keep-alive" { m++; if ($4 < 2.2) fast++ }
+    END { printf "With keep-alive the busiest worker held 3 connections (the seed'"'"'s split)"
+	printf " in %d of %d runs", even, n
+	for (i = 4; i <= 10; i++) if (c[i]) printf ", %d in %d", i, c[i]
+	printf "; without keep-alive %d of %d runs took under 2.2 s.", fast, m
+	printf "  Every keep-alive run took its busiest worker'"'"'s rounds x 0.25 s"
+	printf " within %+.2f to %+.2f s.\n", lo, hi }' "$TMP/split"
+echo "Every gthread worker polls the shared listening socket and accepts"
+echo "what it finds there, so how hey's 10 simultaneous connections split"
+echo "depends on which workers run when they arrive; here the split is"
+echo "mostly uneven.  The seed's one run drew an even split; whether its"
+echo "machine splits evenly as a rule its write-up (one run) cannot say."
+echo
+
 echo "Deviations: hey goes to 127.0.0.1:PORT (the seed: localhost:8000), each"
 echo "server bound there with -b; the seed's versions (gunicorn 20.1.0, Flask"
 echo "2.2.2, Quart 0.18.3) are Debian's too, hypercorn is Debian's 0.13.2."
