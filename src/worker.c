@@ -515,7 +515,9 @@ worker_epoll_set(int ep, int op, int fd)
  * wakes libmicrohttpd, which closes it.  Every SWEEP_MS the connections
  * still in their grace period (they hold a slot: at most T + Q), every
  * second all.  Requests waiting for a thread or running are left alone:
- * request_run looks at their clients.
+ * request_run looks at their clients.  The once-a-second sweep also parks
+ * the idle ones and closes parked ones past their keep-alive timeout
+ * (park.c).
  */
 static void
 worker_sweep(struct worker *w, uint64_t now, bool all)
