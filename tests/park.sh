@@ -130,9 +130,11 @@ wait_until 10 parked_is "400 400" || fail "parked, connections: $(parked)"
 sleep 1.5
 idle=$(rss_kb "$w")
 per=$(( (idle - base) * 1024 / 400 ))
-[ "$per" -lt 4096 ] ||
+# Not held against a run under sanitizers: their allocator keeps freed
+# memory in quarantine and malloc_trim cannot give it back.
+[ -n "${POOLSERVE_SANITIZERS:-}" ] || [ "$per" -lt 4096 ] ||
     fail "RSS $base -> $busy -> $idle kB: $per bytes per parked connection"
 wait "$CL" || fail "client: $(cat "$TMP/many")"
 grep -q "second answers bad: 0" "$TMP/many" || fail "$(cat "$TMP/many")"
-ok "400 parked connections: worker RSS $base -> $busy kB answering -> $idle kB parked ($per bytes each); all 400 answered again"
+ok "400 parked connections: worker RSS $base -> $busy kB answering -> $idle kB parked ($per bytes each${POOLSERVE_SANITIZERS:+, not checked under sanitizers}); all 400 answered again"
 stop_server
