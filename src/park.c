@@ -106,12 +106,14 @@ park_consider(struct worker *w, struct conn *c, uint64_t now)
 	MHD_set_connection_option(c->mhd, MHD_CONNECTION_OPTION_TIMEOUT, 1U);
 }
 
+/* p leaves the worker (its socket closed, or handed back: close_fd). */
 static void
 park_free(struct worker *w, struct parked *p, bool close_fd)
 {
 	if (close_fd)
 		close(p->fd);
 	free(p);
+	pool_parked(&w->pool, -1);
 	w->nparked--;
 	atomic_store_explicit(&w->sw->parked, w->nparked,
 	    memory_order_relaxed);
@@ -158,7 +160,7 @@ park_take(struct worker *w, struct conn *c)
 	}
 	TAILQ_INSERT_TAIL(&w->parked, p, entry);
 	w->nparked++;
-	w->parked_since_trim++;
+	w->trim = true;
 	atomic_store_explicit(&w->sw->parked, w->nparked,
 	    memory_order_relaxed);
 	return true;
@@ -174,23 +176,29 @@ park_has_request(const struct parked *p)
 }
 
 /*
+ * p leaves the parked list: when serve and its client's next request
+ * came, to w->unparked, where it waits for the gate (park_next());
+ * otherwise closed.
+ */
+static void
+park_leave(struct worker *w, struct parked *p, bool serve)
+{
+	(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, p->fd, NULL);
+	TAILQ_REMOVE(&w->parked, p, entry);
+	if (serve && park_has_request(p))
+		TAILQ_INSERT_TAIL(&w->unparked, p, entry);
+	else
+		park_free(w, p, true);
+}
+
+/*
  * A parked socket's event (ev: its epoll data): bytes came, its next
- * request, and it waits in w->unparked for the gate (park_next()); or its
- * client closed, and so does the worker.
+ * request; or its client closed, and so does the worker.
  */
 void
 park_event(struct worker *w, uint64_t ev)
 {
-	struct parked	*p = (struct parked *)(uintptr_t)(ev & ~PARK_TAG);
-
-	(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, p->fd, NULL);
-	TAILQ_REMOVE(&w->parked, p, entry);
-	if (park_has_request(p)) {
-		TAILQ_INSERT_TAIL(&w->unparked, p, entry);
-		return;
-	}
-	pool_parked(&w->pool, -1);
-	park_free(w, p, true);
+	park_leave(w, (struct parked *)(uintptr_t)(ev & ~PARK_TAG), true);
 }
 
 /*
@@ -211,8 +219,7 @@ park_next(struct worker *w, struct sockaddr_storage *addr, socklen_t *len)
 	w->add_consumed = p->consumed;
 	*len = p->len;
 	memcpy(addr, &p->addr, p->len);
-	pool_parked(&w->pool, -1);	/* counted again as accepted */
-	park_free(w, p, false);
+	park_free(w, p, false);		/* counted again as accepted */
 	return fd;
 }
 
@@ -231,19 +238,11 @@ park_sweep(struct worker *w, uint64_t now, bool retiring)
 
 	for (p = TAILQ_FIRST(&w->parked); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, entry);
-		if (!retiring && now < p->deadline)
-			continue;
-		(void)epoll_ctl(w->ep, EPOLL_CTL_DEL, p->fd, NULL);
-		TAILQ_REMOVE(&w->parked, p, entry);
-		if (retiring && park_has_request(p)) {
-			TAILQ_INSERT_TAIL(&w->unparked, p, entry);
-			continue;
-		}
-		pool_parked(&w->pool, -1);
-		park_free(w, p, true);
+		if (retiring || now >= p->deadline)
+			park_leave(w, p, retiring);
 	}
-	if (w->parked_since_trim > 0) {
-		w->parked_since_trim = 0;
+	if (w->trim) {
+		w->trim = false;
 		(void)malloc_trim(0);
 	}
 }

@@ -771,7 +771,7 @@ struct worker {
 	TAILQ_HEAD(, parked)	 parked;	/* idle, outside libmicrohttpd */
 	TAILQ_HEAD(, parked)	 unparked;	/* their requests came */
 	unsigned		 nparked;	/* in both */
-	unsigned		 parked_since_trim;
+	bool			 trim;		/* parked since malloc_trim() */
 	char			(*names)[NAME_MAX_THREAD];
 	void			**thread_data;	/* [core * apps + app] */
 };
