@@ -80,7 +80,7 @@ park_quiet(const struct conn *c)
 	uint64_t	 bytes;
 
 	return park_received(c->fd, &bytes) == 0 && bytes == c->consumed &&
-	    !request_client_gone(c->fd);
+	    !request_client_gone(c);
 }
 
 /*

@@ -640,7 +640,7 @@ void		 request_init(struct poolserve_request *, struct conn *);
 void		 request_free(struct poolserve_request *);
 bool		 request_release(struct poolserve_request *);
 bool		 request_reading(const struct poolserve_request *);
-bool		 request_client_gone(int);
+bool		 request_client_gone(const struct conn *);
 void		 request_mhd_log(void *, const char *, va_list);
 
 void		 reply_reset(struct reply *);
@@ -692,6 +692,9 @@ struct conn_tls {		/* an HTTPS connection's; session NULL: HTTP */
 	const char		*verify;	/* --tls-client-ca: "SUCCESS" */
 	char			 verify_buf[128];
 	char			 client_dn[256];	/* verified subject, or "" */
+	unsigned char		*ahead;		/* read, not yet GnuTLS's */
+	size_t			 ahead_len;	/* bytes in ahead */
+	size_t			 ahead_off;	/* of them given to GnuTLS */
 };
 
 int		 tls_load(struct tls_set *, const struct config *, char *,

@@ -62,16 +62,19 @@ request_count_answer(struct worker *w, unsigned status, uint64_t len,
 
 /*
  * True when the client is gone: an orderly close or a reset is pending on
- * the socket.  Peeking consumes nothing.  A client that half-closed its
+ * the socket, and no byte it sent waits to be read (tls_read() may have
+ * read ahead).  Peeking consumes nothing.  A client that half-closed its
  * sending side after the request is treated as gone too.
  */
 bool
-request_client_gone(int fd)
+request_client_gone(const struct conn *conn)
 {
 	char	 c;
 	ssize_t	 n;
 
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (conn->tls.ahead != NULL)
+		return false;
+	n = recv(conn->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0)
 		return true;
 	return n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -235,7 +238,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	 * does not give up that fast, and would not mind): skip the syscall.
 	 */
 	if ((r->nth == 1 || pool_now_us() - r->parsed_us >= GONE_CHECK_US) &&
-	    request_client_gone(r->conn->fd)) {
+	    request_client_gone(r->conn)) {
 		atomic_fetch_add(&w->sw->skipped, 1);
 		log_msg("worker %u: skipped %s %s from %s: the client left "
 		    "after waiting %llu ms (thread %s)", w->no, r->method,

@@ -40,6 +40,7 @@
 
 #define TLS_FILE_MAX	(1024 * 1024)	/* a PEM file, at most */
 #define TLS_LOG_MS	1000		/* failed handshakes: a line a second */
+#define TLS_AHEAD	4096		/* a read for GnuTLS, tls_read() */
 
 static const char	 tls_http_refusal[] =
 	"HTTP/1.1 400 Bad Request\r\n"
@@ -293,10 +294,62 @@ tls_round(struct worker *w)
 }
 
 /*
- * The connection's transport while it lives: the same system calls
- * GnuTLS would make, a look at the first byte received, and a count for
- * tls_round().  The transport pointer is the struct conn, which outlives
- * the session (see tls_conn_close()).
+ * One read for GnuTLS, which asks for a record's 5-byte header and then
+ * for its body: a read of up to TLS_AHEAD bytes takes both, and more
+ * records if they came, and what GnuTLS did not ask for waits in
+ * c->tls.ahead for its next call.  A request is then one recv() and the
+ * one that would block, not three.  libmicrohttpd reads until a read
+ * would block (and again after each resume), so nothing waits there
+ * unseen: a read says EAGAIN only with ahead empty.  Out of memory for
+ * the rest, the connection ends (ENOMEM), never losing bytes silently.
+ */
+static ssize_t
+tls_read(struct conn *c, void *data, size_t len)
+{
+	static unsigned char	 buf[TLS_AHEAD];	/* the event loop's */
+	size_t			 k;
+	ssize_t			 n;
+
+	if (c->tls.ahead != NULL) {
+		k = c->tls.ahead_len - c->tls.ahead_off;
+		if (k > len)
+			k = len;
+		memcpy(data, c->tls.ahead + c->tls.ahead_off, k);
+		if ((c->tls.ahead_off += k) == c->tls.ahead_len) {
+			free(c->tls.ahead);
+			c->tls.ahead = NULL;
+		}
+		c->w->tls_moved++;
+		return (ssize_t)k;
+	}
+	if (len >= sizeof(buf)) {
+		n = recv(c->fd, data, len, 0);
+		tls_count(c, n);
+		return n;
+	}
+	n = recv(c->fd, buf, sizeof(buf), 0);
+	tls_count(c, n);
+	if (n <= (ssize_t)len) {
+		if (n > 0)
+			memcpy(data, buf, (size_t)n);
+		return n;
+	}
+	if ((c->tls.ahead = malloc((size_t)n - len)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(data, buf, len);
+	memcpy(c->tls.ahead, buf + len, (size_t)n - len);
+	c->tls.ahead_len = (size_t)n - len;
+	c->tls.ahead_off = 0;
+	return (ssize_t)len;
+}
+
+/*
+ * The connection's transport while it lives: the system calls GnuTLS
+ * would make, with tls_read()'s read-ahead, a look at the first byte
+ * received, and a count for tls_round().  The transport pointer is the
+ * struct conn, which outlives the session (see tls_conn_close()).
  */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
@@ -310,8 +363,7 @@ tls_pull(gnutls_transport_ptr_t p, void *data, size_t len)
 		errno = ECONNRESET;
 		return -1;
 	}
-	n = recv(c->fd, data, len, 0);
-	tls_count(c, n);
+	n = tls_read(c, data, len);
 	if (n <= 0 || c->tls.received)
 		return n;
 	c->tls.received = true;
@@ -358,8 +410,8 @@ tls_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 	struct conn	*c = p;
 	struct pollfd	 pfd;
 
-	if (c == NULL)
-		return 1;	/* the read that follows fails */
+	if (c == NULL || c->tls.ahead != NULL)
+		return 1;	/* the read that follows fails, or has bytes */
 	pfd.fd = c->fd;
 	pfd.events = POLLIN;
 	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
@@ -552,6 +604,8 @@ tls_conn_close(struct conn *c)
 	uint64_t		 now;
 	char			 why[128];
 
+	free(c->tls.ahead);	/* bytes of a request it will not answer */
+	c->tls.ahead = NULL;
 	if (c->tls.session == NULL || c->tls.done)
 		return;
 	f = tls_reason(c, why, sizeof(why));

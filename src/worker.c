@@ -526,7 +526,7 @@ worker_sweep(struct worker *w, uint64_t now, bool all)
 
 	LIST_FOREACH(c, &w->conns, entry) {
 		if (c->fd != -1 && (all || c->fresh.linked) &&
-		    request_reading(&c->req) && request_client_gone(c->fd))
+		    request_reading(&c->req) && request_client_gone(c))
 			(void)shutdown(c->fd, SHUT_RDWR);
 		else if (all)
 			park_consider(w, c, now);

@@ -140,6 +140,18 @@ grep -q '] GET / => .*(HTTP/1.1 200) .* \[TLS1.2\] (thread ' "$TMP/err" ||
     fail "no access line with [TLS1.2]"
 ok "the access log names the TLS version"
 
+# Pipelined requests: the worker reads ahead of GnuTLS (a record header
+# and its body in one read, and whatever came after it, tls_read() in
+# src/tls.c), so requests that arrive together must all be answered, in
+# order: 20 in one TLS record, bodies up to 20 kB (records of 16 kB, more
+# than a read), and 20 in a record each.
+for mode in --one ""; do
+	out=$($TC --port "$TPORT" --cafile "$C/ca.pem" --timeout 10 \
+	    pipeline --count 20 --big 20000 $mode 2>&1)
+	[ "$out" = "ok 20" ] || fail "20 pipelined requests ${mode:-a record each}: $out"
+done
+ok "20 pipelined POST /echo over TLS, in one record and in a record each (up to 20 kB): every body echoed, in order"
+
 # --- the client certificate, to the application ---------------------------
 if [ $wsgi = yes ]; then
 	ca=(--cacert "$C/ca.pem")

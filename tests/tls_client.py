@@ -215,6 +215,52 @@ def cmd_slow(a):
               "after" if os.path.exists(a.after) else "before"))
 
 
+def cmd_pipeline(a):
+    """COUNT POST /echo requests on one connection, sent before any answer
+    is read: all in one write (one TLS record, --one) or a write each, the
+    bodies JSON strings of lengths up to --big; prints "ok COUNT" when
+    every answer is a 200 echoing its own body, in order."""
+    s = connect(a)
+    reqs, bodies = [], []
+    for i in range(a.count):
+        body = b'"%d:' % i + b"x" * ((i * 7919) % a.big) + b'"'  # JSON
+        bodies.append(body + b"\n")  # as /echo answers it
+        reqs.append(b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    if a.one:
+        s.sendall(b"".join(reqs))
+    else:
+        for r in reqs:
+            s.sendall(r)
+    buf = b""
+    for i in range(a.count):
+        while b"\r\n\r\n" not in buf:
+            d = s.recv(65536)
+            if not d:
+                print("closed before answer %d" % i)
+                sys.exit(1)
+            buf += d
+        head, _, buf = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        n = 0
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "content-length":
+                n = int(v)
+        while len(buf) < n:
+            d = s.recv(65536)
+            if not d:
+                print("closed in answer %d" % i)
+                sys.exit(1)
+            buf += d
+        body, buf = buf[:n], buf[n:]
+        if lines[0].split()[1] != "200" or body != bodies[i]:
+            print("answer %d: %s, %d bytes, expected %d" % (
+                i, lines[0], len(body), len(bodies[i])))
+            sys.exit(1)
+    print("ok %d" % a.count)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
@@ -239,9 +285,14 @@ def main():
     k = sub.add_parser("slow")
     k.add_argument("--path", default="/")
     k.add_argument("--after", required=True)
+    pl = sub.add_parser("pipeline")
+    pl.add_argument("--count", type=int, required=True)
+    pl.add_argument("--big", type=int, default=100)
+    pl.add_argument("--one", action="store_true")
     a = p.parse_args()
     {"many": cmd_many, "half": cmd_half, "load": cmd_load,
-     "subject": cmd_subject, "slow": cmd_slow}[a.cmd](a)
+     "subject": cmd_subject, "slow": cmd_slow,
+     "pipeline": cmd_pipeline}[a.cmd](a)
 
 
 if __name__ == "__main__":
