@@ -333,6 +333,37 @@ wrk_run() {
 	}' "$out" || die "cannot read wrk's output: $(cat "$out")"
 }
 
+# h2load_run SECONDS PORT PATH [h2load options]: "req/s mean-ms max-ms
+# errors", as wrk_run prints its figures, of one h2load --h1 -t2
+# -c${CONNS:-50} run against ${SCHEME:-http}:// for SECONDS, or of
+# H2LOAD_N requests when that is set (h2load 1.52 does not end a timed
+# run whose server closes its connections); errors: failed, errored and
+# timed-out requests.  h2load waits for a connection's answer without
+# polling it, where wrk re-reads a TLS connection that waits for its
+# server's first flight at every turn of its loop (bench/suites/tls.sh).
+h2load_run() {
+	local secs=$1 port=$2 path=$3 out=$TMP/h2load.out
+	local -a len=(-D "$secs")
+	shift 3
+	[ -n "${H2LOAD_N:-}" ] && len=(-n "$H2LOAD_N")
+	timeout $((secs + 60)) h2load --h1 -t2 -c"${CONNS:-50}" "${len[@]}" \
+	    "$@" "${SCHEME:-http}://127.0.0.1:$port$path" >"$out" 2>&1 ||
+	    die "h2load failed against port $port: $(tail -n 5 "$out")"
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+	}
+	/^finished in/ { rps = $4 }
+	/^requests:/ { err = $10 + $12 + $14 }
+	/^time for request:/ { mean = ms($6) ; max = ms($5) }
+	END {
+		if (rps == "") exit 1
+		printf "%.1f %.3f %.3f %d\n", rps, mean, max, err
+	}' "$out" || die "cannot read h2load's output: $(cat "$out")"
+}
+
 # hey_run N CLIENTS URL-PATH PORT [hey options]: "req/s p50-ms p99-ms
 # errors" of hey -n N -c CLIENTS (every request 60 s at most; errors:
 # failed requests and non-200 answers).  req/s is N over the time the

@@ -52,32 +52,10 @@ for srv in "${SERVERS_ORDER[@]}"; do
 	wrk_run 1 "${PORT[$srv]}" / >/dev/null
 done
 
-# h2load_run SECS PORT PATH: "req/s mean max errors", as wrk_run prints
-# its figures, of h2load --h1 -c100
-h2load_run() {
-	local out=$TMP/h2load.out
-	timeout $(($1 + 30)) h2load --h1 -t2 -c100 -D "$1" \
-	    "http://127.0.0.1:$2$3" >"$out" 2>&1 ||
-	    die "h2load failed against port $2: $(tail -n 5 "$out")"
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-	}
-	/^finished in/ { rps = $4 }
-	/^requests:/ { err = $10 + $12 + $14 }
-	/^time for request:/ { mean = ms($6) ; max = ms($5) }
-	END {
-		if (rps == "") exit 1
-		printf "%.1f %.3f %.3f %d\n", rps, mean, max, err
-	}' "$out" || die "cannot read h2load's output: $(cat "$out")"
-}
-
 CONNS=50 rounds wrk-c50 /
 CONNS=100 rounds wrk-c100 /
 CONNS=50 rounds wrk-close / -H "Connection: close"
-RUN=h2load_run rounds h2load-c100 /
+CONNS=100 RUN=h2load_run rounds h2load-c100 /
 
 declare -A MEM MED
 for srv in "${SERVERS_ORDER[@]}"; do

@@ -13,17 +13,20 @@
 # $ssl_session_reused in a logging copy of nginx's HTTPS server under wrk
 # itself (wrk 4.1 resumes whenever a server offers a ticket).  Beside the
 # handshakes: libmicrohttpd and GnuTLS alone (bench/floor/floor.c over
-# TLS), the floor under poolserve's figure; and once more with an RSA
-# 2048 certificate on all three, where nettle's RSA signature is the wall.
+# TLS), the floor under poolserve's figure; the handshakes once more with
+# h2load, a client that does not poll, and against a poolserve with
+# --queue 10, whose gate lets twice as many handshakes run at once (the
+# notes say why both); and once more with an RSA 2048 certificate on all
+# three, where nettle's RSA signature is the wall.
 # Run it with bench/run tls; see bench/README.md.
 set -eu
 . "$(dirname "$0")/../lib.sh"
 
 bench_init tls "tls: poolserve HTTPS vs nginx, same certificate and cipher"
-need wrk:wrk /usr/sbin/nginx:nginx-light openssl:openssl \
-    testssl:testssl.sh cc:gcc pkg-config:pkg-config
+need wrk:wrk h2load:nghttp2-client /usr/sbin/nginx:nginx-light openssl:openssl \
+    testssl:testssl.sh cc:gcc pkg-config:pkg-config curl:curl
 REFERENCE="nginx 1.22, worker_processes 1, same certificate and TLS 1.3 cipher, same run"
-SETUP="wrk -t2 -c50 -d${DURATION}s --latency, $REPEATS runs per figure, interleaved; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, ECDSA P-256 (and RSA 2048 for the last rows), no session cache or tickets on either server (checked, see below): every connection a full handshake."
+SETUP="wrk -t2 -c50 -d${DURATION}s --latency (and h2load --h1 -t2 -c50 -n $((DURATION * 1500)) for the handshakes), $REPEATS runs per figure, interleaved; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, ECDSA P-256 (and RSA 2048 for the last rows), no session cache or tickets on either server (checked, see below): every connection a full handshake."
 PLOT_WHAT=rps
 HS_GOAL=0.9		# poolserve/nginx full handshakes per second
 KA_SLACK=0.9		# TLS keep-alive ratio >= this x the HTTP one
@@ -112,27 +115,47 @@ start_both() {
 	start_nginx_tls
 	PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
 }
-# start_floor: libmicrohttpd and GnuTLS alone, HTTPS on its loop.
+# start_floor [NAME MODE [http]]: bench/floor/floor.c as NAME (default
+# floor), answering on its loop (MODE direct, the default) or through the
+# smallest hand-off (handoff), over HTTPS (TPORT[NAME]) or plain HTTP
+# (PORT[NAME]).
 start_floor() {
-	local log=$TMP/floor.log
-	TPORT[floor]=$(free_port)
-	"$TMP/floor" direct "${TPORT[floor]}" "$CERT" "$KEY" "$PRIO" \
-	    >"$log" 2>&1 &
-	PID[floor]=$!
-	SERVERS+=("${PID[floor]}")
+	local name=${1:-floor} mode=${2:-direct} log=$TMP/floor.${1:-floor}.log
+	local port
+	port=$(free_port)
+	if [ "${3:-}" = http ]; then
+		PORT[$name]=$port
+		"$TMP/floor" "$mode" "$port" >"$log" 2>&1 &
+	else
+		TPORT[$name]=$port
+		"$TMP/floor" "$mode" "$port" "$CERT" "$KEY" "$PRIO" \
+		    >"$log" 2>&1 &
+	fi
+	PID[$name]=$!
+	SERVERS+=("${PID[$name]}")
 	for _ in $(seq 1 50); do
-		[ "$(echo | timeout 5 openssl s_client -brief -connect \
-		    "127.0.0.1:${TPORT[floor]}" 2>&1 |
-		    grep -c '^Protocol version: TLSv1.3')" = 1 ] && return 0
+		if [ "${3:-}" = http ]; then
+			curl -fs -o /dev/null "http://127.0.0.1:$port/" &&
+			    return 0
+		else
+			[ "$(echo | timeout 5 openssl s_client -brief \
+			    -connect "127.0.0.1:$port" 2>&1 |
+			    grep -c '^Protocol version: TLSv1.3')" = 1 ] &&
+			    return 0
+		fi
 		sleep 0.1
 	done
-	die "floor over TLS did not start: $(cat "$log")"
+	die "floor $mode ${3:-https} did not start: $(cat "$log")"
 }
 start_both
 SERVERS_ORDER=(poolserve nginx)
 declare -A LABEL=([poolserve]="poolserve --processes 1 --threads 10"
     [nginx]="nginx, 1 worker"
-    [floor]="libmicrohttpd + GnuTLS alone (floor.c)")
+    [floor]="libmicrohttpd + GnuTLS alone (floor.c)"
+    [wide]="poolserve --processes 1 --threads 10 --queue 10"
+    [floorh]="libmicrohttpd + GnuTLS + the smallest hand-off (floor.c)"
+    [floorp]="libmicrohttpd alone (floor.c)"
+    [floorph]="libmicrohttpd + the smallest hand-off (floor.c)")
 
 # What each server negotiates with openssl s_client, and whether a second
 # connection with the first one's session resumes it.
@@ -245,10 +268,37 @@ for cfg in "${CONFIGS[@]}"; do
 		: >"$TMP/runs.$cfg.$srv"
 	done
 done
-for srv in "${SERVERS_ORDER[@]}" floor; do	# warm-up, not counted
+# The same poolserve with a gate twice as wide for the handshakes only
+# (see the notes): --queue 10.
+start_poolserve --processes 1 --threads 10 --queue 10 \
+    --https "127.0.0.1:0,$CERT,$KEY" --tls-priority "$PRIO"
+PID[wide]=$SRV_PID
+TPORT[wide]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+[ -n "${TPORT[wide]}" ] || die "no HTTPS port in poolserve --queue 10's log"
+# The keep-alive floors: libmicrohttpd alone and with the smallest
+# hand-off, over TLS and over HTTP.
+start_floor floorh handoff
+start_floor floorp direct http
+start_floor floorph handoff http
+for srv in "${SERVERS_ORDER[@]}" floor wide floorh; do	# warm-up
 	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
+	: >"$TMP/runs.tls-close-h2load.$srv"
 done
 : >"$TMP/runs.tls-close.floor"
+: >"$TMP/runs.tls-close.wide"
+for srv in floor floorh; do
+	: >"$TMP/runs.tls-keepalive.$srv"
+done
+for srv in floorp floorph; do
+	: >"$TMP/runs.http-keepalive.$srv"
+done
+# tls_h2load SECONDS PORT: h2load_run's figures, a connection per
+# request, about SECONDS long at nginx's rate (1,500 handshakes a second)
+tls_h2load() {
+	SCHEME=https H2LOAD_N=$(($1 * 1500)) h2load_run "$1" "$2" / \
+	    -H "Connection: close"
+}
 for rep in $(seq 1 "$REPEATS"); do
 	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
 	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
@@ -263,28 +313,55 @@ for rep in $(seq 1 "$REPEATS"); do
 		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
 		say "http-keepalive $srv run $rep/$REPEATS: $r"
 	done
-	r=$(tls_wrk "$DURATION" "${TPORT[floor]}" -H "Connection: close")
-	echo "$r" >>"$TMP/runs.tls-close.floor"
-	say "tls-close floor run $rep/$REPEATS: $r"
+	for srv in floor wide; do
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
+		echo "$r" >>"$TMP/runs.tls-close.$srv"
+		say "tls-close $srv run $rep/$REPEATS: $r"
+	done
+	for srv in floor floorh; do
+		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
+		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
+		say "tls-keepalive $srv run $rep/$REPEATS: $r"
+	done
+	for srv in floorp floorph; do
+		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
+		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
+		say "http-keepalive $srv run $rep/$REPEATS: $r"
+	done
+	for srv in "${order[@]}" floor wide; do
+		r=$(tls_h2load "$DURATION" "${TPORT[$srv]}")
+		echo "$r" >>"$TMP/runs.tls-close-h2load.$srv"
+		say "tls-close-h2load $srv run $rep/$REPEATS: $r"
+	done
 done
+CONFIGS=(tls-close tls-close-h2load tls-keepalive http-keepalive)
 
 # --- the table, the goals ----------------------------------------------------------
 declare -A MED
 for cfg in "${CONFIGS[@]}"; do
 	srvs=(nginx poolserve)
-	[ "$cfg" = tls-close ] && srvs+=(floor)
+	case $cfg in
+	tls-close*) srvs+=(floor wide) ;;
+	tls-keepalive) srvs+=(floor floorh) ;;
+	http-keepalive) srvs+=(floorp floorph) ;;
+	esac
 	for srv in "${srvs[@]}"; do
 		read -r m lo hi p50 p99 err < <(summary "$TMP/runs.$cfg.$srv")
 		MED[$cfg,$srv]=$m
 		read -r rss pss _ <<<"$(mem "${PID[$srv]}")"
 		case $cfg in
-		tls-close) label="TLS, Connection: close (full handshakes)"
-		    per="-"
-		    [ "$srv" = floor ] && per="bench/floor/floor.c over TLS" ;;
+		tls-close*) label="TLS, Connection: close (full handshakes)"
+		    [ $cfg = tls-close-h2load ] &&
+			label="TLS, Connection: close (full handshakes), h2load"
+		    per="-" ;;
 		tls-keepalive) label="TLS, keep-alive"
-		    per="${PERCONN[$srv,https]} kB RSS per idle TLS connection" ;;
+		    per="${PERCONN[$srv,https]:-?} kB RSS per idle TLS connection" ;;
 		http-keepalive) label="plain HTTP, keep-alive"
-		    per="${PERCONN[$srv,http]} kB RSS per idle connection" ;;
+		    per="${PERCONN[$srv,http]:-?} kB RSS per idle connection" ;;
+		esac
+		case $srv in
+		floor*) per="bench/floor/floor.c" ;;
+		wide) per="the gate's slots doubled" ;;
 		esac
 		row "$label" "${LABEL[$srv]}" "$m" "$lo" "$hi" "$p50" "$p99" \
 		    "$err" "$rss" "$pss" \
@@ -299,12 +376,33 @@ f=$(calc "${MED[tls-close,floor]} / ${MED[tls-close,nginx]}" %.2f)
 goal handshake-floor INFO "libmicrohttpd + GnuTLS alone ${f}x nginx" \
     "full TLS handshakes/s, poolserve $(calc \
     "${MED[tls-close,poolserve]} / ${MED[tls-close,floor]}" %.2f)x that floor"
+r=$(calc "${MED[tls-close-h2load,poolserve]} / ${MED[tls-close-h2load,nginx]}" %.2f)
+goal handshakes-h2load INFO "poolserve ${r}x nginx full TLS handshakes/s" \
+    "with h2load, libmicrohttpd + GnuTLS alone $(calc \
+    "${MED[tls-close-h2load,floor]} / ${MED[tls-close-h2load,nginx]}" \
+    %.2f)x"
+goal handshakes-gate INFO "poolserve --queue 10 $(calc \
+    "${MED[tls-close,wide]} / ${MED[tls-close,nginx]}" %.2f)x nginx" \
+    "with wrk, $(calc "${MED[tls-close-h2load,wide]} / \
+    ${MED[tls-close-h2load,nginx]}" %.2f)x with h2load: the handshakes" \
+    "in the gate's slots (see the notes)"
 rt=$(calc "${MED[tls-keepalive,poolserve]} / ${MED[tls-keepalive,nginx]}" %.2f)
 rh=$(calc "${MED[http-keepalive,poolserve]} / ${MED[http-keepalive,nginx]}" %.2f)
 v=MISS
 ge "$rt" "$(calc "$rh * $KA_SLACK" %.3f)" && v=PASS
 goal keep-alive $v "poolserve/nginx ${rt}x over TLS, ${rh}x over HTTP" \
     "(goal: the TLS ratio >= ${KA_SLACK} x the HTTP ratio)"
+goal keep-alive-floor INFO "over TLS libmicrohttpd + GnuTLS alone" \
+    "$(calc "${MED[tls-keepalive,floor]} / ${MED[tls-keepalive,nginx]}" \
+    %.2f)x nginx, with the smallest hand-off $(calc \
+    "${MED[tls-keepalive,floorh]} / ${MED[tls-keepalive,nginx]}" %.2f)x," \
+    "poolserve $(calc "${MED[tls-keepalive,poolserve]} / \
+    ${MED[tls-keepalive,floorh]}" %.2f)x that hand-off; over HTTP" \
+    "$(calc "${MED[http-keepalive,floorp]} / ${MED[http-keepalive,nginx]}" \
+    %.2f)x, $(calc "${MED[http-keepalive,floorph]} / \
+    ${MED[http-keepalive,nginx]}" %.2f)x, poolserve $(calc \
+    "${MED[http-keepalive,poolserve]} / ${MED[http-keepalive,floorph]}" \
+    %.2f)x"
 say "RSS per idle connection: poolserve TLS ${PERCONN[poolserve,https]} kB," \
     "HTTP ${PERCONN[poolserve,http]} kB; nginx TLS ${PERCONN[nginx,https]} kB," \
     "HTTP ${PERCONN[nginx,http]} kB"
@@ -318,6 +416,18 @@ note "RSS and PSS: summed over the master and its workers after the" \
     "poolserve --tls-priority '$PRIO'; nginx ssl_protocols TLSv1.3," \
     "Ciphersuites TLS_AES_128_GCM_SHA256, ssl_ecdh_curve X25519," \
     "ssl_session_cache off, ssl_session_tickets off."
+note "Handshakes and the gate: a connection holds one of the gate's" \
+    "slots (--threads + --queue) from its accept until its request is" \
+    "complete, over TLS through its handshake, a round trip of its" \
+    "client's (poolserve(1), HTTPS); the clients beyond wait in the listen" \
+    "backlog with their ClientHello sent.  wrk re-reads a connection that" \
+    "waits for its server's first flight at every turn of its event loop" \
+    "(strace of wrk -c50: 18 reads that would block per connection" \
+    "against poolserve, 1 against floor.c with its hand-off), so those" \
+    "waiting in the backlog cost wrk CPU on the same cores; h2load waits" \
+    "for them without polling.  The --queue 10 rows let 20 connections" \
+    "into a worker at once instead of 10: the difference is what the" \
+    "gate costs at this round trip."
 note "Negotiated, openssl s_client against each server (poolserve, nginx," \
     "floor.c): $NEGOTIATED (version, cipher, group, signature; \"full\":" \
     "no session ticket came, or a second connection offering the first" \
@@ -328,7 +438,11 @@ note "Negotiated, openssl s_client against each server (poolserve, nginx," \
     "session cache and sends no tickets."
 stop "${PID[nginx]}"
 stop "${PID[poolserve]}"
+stop "${PID[wide]}"
 stop "${PID[floor]}"
+stop "${PID[floorh]}"
+stop "${PID[floorp]}"
+stop "${PID[floorph]}"
 
 # --- the same handshakes with an RSA 2048 certificate ------------------------------
 # All three servers on RSA: the signature is then most of a handshake's
