@@ -305,6 +305,16 @@ mem() {
 	echo "$rss $pss $thr $n"
 }
 
+# AWK_MS: awk's ms(v), a time as wrk and h2load print it ("850us",
+# "1.25ms", "2.01s", "1.02m") in milliseconds.
+AWK_MS='
+function ms(v) {
+	if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+	if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+	if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+	if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+}'
+
 # wrk_run SECONDS PORT PATH [wrk options]: "req/s p50-ms p99-ms errors"
 # of one bounded wrk -t2 -c${CONNS:-50} run against ${SCHEME:-http}://
 # (errors: socket errors and non-2xx responses).
@@ -315,13 +325,7 @@ wrk_run() {
 	    --latency "$@" "${SCHEME:-http}://127.0.0.1:$port$path" \
 	    >"$out" 2>&1 ||
 	    die "wrk failed against port $port: $(cat "$out")"
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-	}
+	awk "$AWK_MS"'
 	/^Requests\/sec:/ { rps = $2 }
 	/^ +50%/ { p50 = ms($2) }
 	/^ +99%/ { p99 = ms($2) }
@@ -349,12 +353,7 @@ h2load_run() {
 	timeout $((secs + 60)) h2load --h1 -t2 -c"${CONNS:-50}" "${len[@]}" \
 	    "$@" "${SCHEME:-http}://127.0.0.1:$port$path" >"$out" 2>&1 ||
 	    die "h2load failed against port $port: $(tail -n 5 "$out")"
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-	}
+	awk "$AWK_MS"'
 	/^finished in/ { rps = $4 }
 	/^requests:/ { err = $10 + $12 + $14 }
 	/^time for request:/ { mean = ms($6) ; max = ms($5) }

@@ -34,6 +34,17 @@ def request(path, close=True):
         path, "Connection: close\r\n" if close else "")).encode()
 
 
+def head_of(head):
+    """A response head's (status line, Content-Length)."""
+    lines = head.decode("latin-1").split("\r\n")
+    n = 0
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length":
+            n = int(v)
+    return lines[0], n
+
+
 def read_response(s):
     """One response with a Content-Length: (status, body)."""
     buf = b""
@@ -43,13 +54,8 @@ def read_response(s):
             raise ConnectionError("closed before the head")
         buf += d
     head, _, body = buf.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    n = 0
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        if k.strip().lower() == "content-length":
-            n = int(v)
+    line, n = head_of(head)
+    status = int(line.split()[1])
     while len(body) < n:
         d = s.recv(65536)
         if not d:
@@ -241,12 +247,7 @@ def cmd_pipeline(a):
                 sys.exit(1)
             buf += d
         head, _, buf = buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        n = 0
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            if k.strip().lower() == "content-length":
-                n = int(v)
+        line, n = head_of(head)
         while len(buf) < n:
             d = s.recv(65536)
             if not d:
@@ -254,9 +255,9 @@ def cmd_pipeline(a):
                 sys.exit(1)
             buf += d
         body, buf = buf[:n], buf[n:]
-        if lines[0].split()[1] != "200" or body != bodies[i]:
+        if line.split()[1] != "200" or body != bodies[i]:
             print("answer %d: %s, %d bytes, expected %d" % (
-                i, lines[0], len(body), len(bodies[i])))
+                i, line, len(body), len(bodies[i])))
             sys.exit(1)
     print("ok %d" % a.count)
 

@@ -95,20 +95,15 @@ start_nginx_front() {
 	    "$SRV_PORT" 1 "$dir/error.log"
 }
 
-# h2load_run PORT: "req/s mean-ms max-ms errors connect-mean-ms
+# sleep_h2load PORT: "req/s mean-ms max-ms errors connect-mean-ms
 # connect-max-ms" of one bounded h2load run (errors: failed requests and
 # non-2xx answers).
-h2load_run() {
+sleep_h2load() {
 	local out=$TMP/h2load.out
 	timeout 300 h2load --h1 -n $N -c $C -T 120 -N 120 \
 	    "http://127.0.0.1:$1/sleep/$S" >"$out" 2>&1 ||
 	    die "h2load failed against port $1: $(tail -n 5 "$out")"
-	awk -v n=$N '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-	}
+	awk -v n=$N "$AWK_MS"'
 	/^finished in/ { t = $3; sub(/,$/, "", t); t = ms(t) / 1000 }
 	/^requests:/ { ok = $8 }
 	/^status codes:/ { two = $3 }
@@ -152,7 +147,7 @@ for rep in $(seq 1 "$REPEATS"); do
 	for srv in "${order[@]}"; do
 		sleep 1		# the last run's connections gone
 		nstat_snap "$TMP/ns0"
-		r=$(h2load_run "${PORT[$srv]}")
+		r=$(sleep_h2load "${PORT[$srv]}")
 		nstat_snap "$TMP/ns1"
 		d=$(nstat_delta "$TMP/ns0" "$TMP/ns1")
 		echo "$r" >>"$TMP/runs.$srv"
