@@ -319,7 +319,7 @@ tls_read(struct conn *c, void *data, size_t len)
 			free(c->tls.ahead);
 			c->tls.ahead = NULL;
 		}
-		c->w->tls_moved++;
+		tls_count(c, (ssize_t)k);
 		return (ssize_t)k;
 	}
 	if (len >= sizeof(buf)) {

@@ -104,14 +104,20 @@ start_nginx_tls() {
 }
 
 declare -A PORT TPORT PID
+# newest_tls_port: the HTTPS port in the newest poolserve's log
+newest_tls_port() {
+	local p
+	p=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+	    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+	[ -n "$p" ] || die "no HTTPS port in poolserve's log"
+	echo "$p"
+}
 # start_both: a fresh poolserve and nginx
 start_both() {
 	start_poolserve --processes 1 --threads 10 --keepalive-timeout 65 \
 	    --https "127.0.0.1:0,$CERT,$KEY" --tls-priority "$PRIO"
 	PORT[poolserve]=$SRV_PORT PID[poolserve]=$SRV_PID
-	TPORT[poolserve]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
-	    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
-	[ -n "${TPORT[poolserve]}" ] || die "no HTTPS port in poolserve's log"
+	TPORT[poolserve]=$(newest_tls_port)
 	start_nginx_tls
 	PORT[nginx]=$SRV_PORT TPORT[nginx]=$TLS_PORT PID[nginx]=$SRV_PID
 }
@@ -261,21 +267,17 @@ for scheme in https http; do
 done
 
 # Interleaved as lib.sh's rounds does: each repeat measures every server
-# in every configuration, in a rotating order.
-CONFIGS=(tls-close tls-keepalive http-keepalive)
-for cfg in "${CONFIGS[@]}"; do
-	for srv in "${SERVERS_ORDER[@]}"; do
-		: >"$TMP/runs.$cfg.$srv"
-	done
-done
+# in every configuration, poolserve and nginx in a rotating order, then
+# the servers beside them (EXTRA).
+CONFIGS=(tls-close tls-close-h2load tls-keepalive http-keepalive)
+declare -A EXTRA=([tls-close]="floor wide" [tls-close-h2load]="floor wide"
+    [tls-keepalive]="floor floorh" [http-keepalive]="floorp floorph")
 # The same poolserve with a gate twice as wide for the handshakes only
 # (see the notes): --queue 10.
 start_poolserve --processes 1 --threads 10 --queue 10 \
     --https "127.0.0.1:0,$CERT,$KEY" --tls-priority "$PRIO"
 PID[wide]=$SRV_PID
-TPORT[wide]=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
-    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
-[ -n "${TPORT[wide]}" ] || die "no HTTPS port in poolserve --queue 10's log"
+TPORT[wide]=$(newest_tls_port)
 # The keep-alive floors: libmicrohttpd alone and with the smallest
 # hand-off, over TLS and over HTTP.
 start_floor floorh handoff
@@ -283,15 +285,12 @@ start_floor floorp direct http
 start_floor floorph handoff http
 for srv in "${SERVERS_ORDER[@]}" floor wide floorh; do	# warm-up
 	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
-	: >"$TMP/runs.tls-close-h2load.$srv"
 done
-: >"$TMP/runs.tls-close.floor"
-: >"$TMP/runs.tls-close.wide"
-for srv in floor floorh; do
-	: >"$TMP/runs.tls-keepalive.$srv"
-done
-for srv in floorp floorph; do
-	: >"$TMP/runs.http-keepalive.$srv"
+for cfg in "${CONFIGS[@]}"; do
+	# shellcheck disable=SC2086
+	for srv in "${SERVERS_ORDER[@]}" ${EXTRA[$cfg]}; do
+		: >"$TMP/runs.$cfg.$srv"
+	done
 done
 # tls_h2load SECONDS PORT: h2load_run's figures, a connection per
 # request, about SECONDS long at nginx's rate (1,500 handshakes a second)
@@ -299,53 +298,43 @@ tls_h2load() {
 	SCHEME=https H2LOAD_N=$(($1 * 1500)) h2load_run "$1" "$2" / \
 	    -H "Connection: close"
 }
+# measure CONFIG SERVER: one run of CONFIG against SERVER, kept in its
+# runs file (rep: the repeat)
+measure() {
+	local cfg=$1 srv=$2 r
+	case $cfg in
+	tls-close) r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" \
+	    -H "Connection: close") ;;
+	tls-close-h2load) r=$(tls_h2load "$DURATION" "${TPORT[$srv]}") ;;
+	tls-keepalive) r=$(tls_wrk "$DURATION" "${TPORT[$srv]}") ;;
+	http-keepalive) r=$(wrk_run "$DURATION" "${PORT[$srv]}" /) ;;
+	esac
+	echo "$r" >>"$TMP/runs.$cfg.$srv"
+	say "$cfg $srv run $rep/$REPEATS: $r"
+}
 for rep in $(seq 1 "$REPEATS"); do
 	order=("${SERVERS_ORDER[@]:$((rep % 2))}" \
 	    "${SERVERS_ORDER[@]:0:$((rep % 2))}")
 	for srv in "${order[@]}"; do
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
-		echo "$r" >>"$TMP/runs.tls-close.$srv"
-		say "tls-close $srv run $rep/$REPEATS: $r"
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
-		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
-		say "tls-keepalive $srv run $rep/$REPEATS: $r"
-		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
-		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
-		say "http-keepalive $srv run $rep/$REPEATS: $r"
+		for cfg in tls-close tls-keepalive http-keepalive; do
+			measure $cfg "$srv"
+		done
 	done
-	for srv in floor wide; do
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}" -H "Connection: close")
-		echo "$r" >>"$TMP/runs.tls-close.$srv"
-		say "tls-close $srv run $rep/$REPEATS: $r"
+	for cfg in tls-close tls-keepalive http-keepalive; do
+		for srv in ${EXTRA[$cfg]}; do
+			measure $cfg "$srv"
+		done
 	done
-	for srv in floor floorh; do
-		r=$(tls_wrk "$DURATION" "${TPORT[$srv]}")
-		echo "$r" >>"$TMP/runs.tls-keepalive.$srv"
-		say "tls-keepalive $srv run $rep/$REPEATS: $r"
-	done
-	for srv in floorp floorph; do
-		r=$(wrk_run "$DURATION" "${PORT[$srv]}" /)
-		echo "$r" >>"$TMP/runs.http-keepalive.$srv"
-		say "http-keepalive $srv run $rep/$REPEATS: $r"
-	done
-	for srv in "${order[@]}" floor wide; do
-		r=$(tls_h2load "$DURATION" "${TPORT[$srv]}")
-		echo "$r" >>"$TMP/runs.tls-close-h2load.$srv"
-		say "tls-close-h2load $srv run $rep/$REPEATS: $r"
+	for srv in "${order[@]}" ${EXTRA[tls-close-h2load]}; do
+		measure tls-close-h2load "$srv"
 	done
 done
-CONFIGS=(tls-close tls-close-h2load tls-keepalive http-keepalive)
 
 # --- the table, the goals ----------------------------------------------------------
 declare -A MED
 for cfg in "${CONFIGS[@]}"; do
-	srvs=(nginx poolserve)
-	case $cfg in
-	tls-close*) srvs+=(floor wide) ;;
-	tls-keepalive) srvs+=(floor floorh) ;;
-	http-keepalive) srvs+=(floorp floorph) ;;
-	esac
-	for srv in "${srvs[@]}"; do
+	# shellcheck disable=SC2086
+	for srv in nginx poolserve ${EXTRA[$cfg]}; do
 		read -r m lo hi p50 p99 err < <(summary "$TMP/runs.$cfg.$srv")
 		MED[$cfg,$srv]=$m
 		read -r rss pss _ <<<"$(mem "${PID[$srv]}")"
@@ -492,8 +481,7 @@ stop "${PID[floor]}"
 # known vulnerabilities; any "NOT ok" or "VULNERABLE" line is a MISS.
 start_poolserve --processes 1 --threads 4 \
     --https "127.0.0.1:0,$TMP/cert.pem,$TMP/key.pem"
-ts_port=$(sed -n 's|.*https://127\.0\.0\.1:\([0-9]*\).*|\1|p' \
-    "$(ls -t "$TMP"/poolserve.*.log | head -n 1)")
+ts_port=$(newest_tls_port)
 timeout 900 testssl --quiet --color 0 --warnings off --sneaky \
     -p -s -f -U "127.0.0.1:$ts_port" >"$TMP/testssl.out" 2>&1 || true
 stop "$SRV_PID"
