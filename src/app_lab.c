@@ -242,5 +242,6 @@ lab_handle(struct app *a, struct poolserve_request *r)
 }
 
 const struct app_kind app_lab = {
-	"lab", NULL, lab_init, lab_thread_init, lab_handle, lab_fini
+	"lab", NULL, lab_init, lab_thread_init, lab_handle, lab_fini,
+	false
 };

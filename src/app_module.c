@@ -195,5 +195,5 @@ module_fini(struct app *a)
 
 const struct app_kind app_module = {
 	"module", module_check, module_init, module_thread_init,
-	module_handle, module_fini
+	module_handle, module_fini, false
 };

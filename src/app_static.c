@@ -3,14 +3,14 @@
  * one directory, mounted with --static-map /url=DIR (--mount
  * /url=static:DIR).
  *
- * A request runs on a pool thread like any other: the thread checks the
- * path, opens the file beneath the root, fstat()s it, decides the status
- * and headers, and hands the descriptor to libmicrohttpd, which sends it
- * with sendfile(2) from the worker's event loop (a body of 16 KiB or less
- * the thread reads and hands over in memory).  The thread is held for
- * microseconds, so "at most processes x threads requests in progress"
- * still holds, and every file counts in the statistics and the access
- * log.
+ * A request takes no pool thread (app_kind.on_loop): as in nginx, the
+ * worker's event loop checks the path, opens the file beneath the root,
+ * fstat()s it, decides the status and headers, and hands the descriptor
+ * to libmicrohttpd, which sends it with sendfile(2) (a body of 16 KiB or
+ * less is read and sent in memory).  Opening a file of a local file
+ * system takes microseconds; files never wait for a thread behind the
+ * application's requests, and every file counts in the statistics and
+ * the access log (thread "-").
  *
  * Paths are refused before the file system is touched when they hold a
  * backslash, a ".." component, a control byte, bytes that are not UTF-8
@@ -23,7 +23,7 @@
  * path is refused.  Only regular files are served.
  *
  * Everything a worker keeps (the root's descriptor, the media types) is
- * made in static_init and only read afterwards, by any number of threads.
+ * made in static_init and only read afterwards.
  */
 #include "config.h"
 
@@ -480,8 +480,7 @@ static_utf8(const unsigned char *s)
  * Check the decoded path below the mount prefix and make of it the path
  * relative to the root: "/a//b/./c" gives "a/b/c", "/" gives "".  *dir
  * says whether it ended in a slash.  0, or the status to refuse it with
- * and the reason in *why.  Pure: nothing is opened.  Called on a pool
- * thread.
+ * and the reason in *why.  Pure: nothing is opened.
  */
 static unsigned
 static_path(const char *path, bool hidden, char *rel, size_t rellen,
@@ -620,8 +619,8 @@ static_walk(int root, const char *rel, int flags)
 
 /*
  * Open rel beneath the root for reading and fstat it.  O_NONBLOCK: a FIFO
- * must not block the thread on its open (it is refused after the fstat);
- * it changes nothing for a regular file.  0, or the status to refuse
+ * must not block the event loop on its open (it is refused after the
+ * fstat); it changes nothing for a regular file.  0, or the status to refuse
  * with and *why.
  */
 static unsigned
@@ -1031,8 +1030,8 @@ static_index(const struct static_root *sr, char *rel, struct static_file *f,
 }
 
 /*
- * One request, on a pool thread.  Thread-safe: it reads a->data and
- * writes only its own stack and descriptors.
+ * One request, on the event loop.  It reads a->data and writes only its
+ * own stack and descriptors.
  */
 static int
 static_handle(struct app *a, struct poolserve_request *r)
@@ -1088,5 +1087,6 @@ static_handle(struct app *a, struct poolserve_request *r)
 }
 
 const struct app_kind app_static = {
-	"static", static_check, static_init, NULL, static_handle, static_fini
+	"static", static_check, static_init, NULL, static_handle,
+	static_fini, true
 };

@@ -53,7 +53,7 @@ wsgi_check(const struct config *cfg, const char *arg, char *err,
 }
 
 const struct app_kind app_wsgi = {
-	"wsgi", wsgi_check, NULL, NULL, NULL, NULL
+	"wsgi", wsgi_check, NULL, NULL, NULL, NULL, false
 };
 
 #else
@@ -1225,7 +1225,8 @@ done:
 }
 
 const struct app_kind app_wsgi = {
-	"wsgi", wsgi_check, wsgi_init, wsgi_thread_init, wsgi_handle, NULL
+	"wsgi", wsgi_check, wsgi_init, wsgi_thread_init, wsgi_handle,
+	NULL, false
 };
 
 #endif /* HAVE_PYTHON */

@@ -519,6 +519,11 @@ struct app_kind {
 	/* On a pool thread: 0 answered (or streamed), -1 failed (500). */
 	int		(*handle)(struct app *a, struct poolserve_request *);
 	void		(*fini)(struct app *a);	/* worker exit; may be NULL */
+	/*
+	 * handle runs on the event loop instead, without a thread, as soon
+	 * as the request is in: it must neither block nor stream.
+	 */
+	bool		 on_loop;
 };
 
 struct app {
@@ -620,7 +625,7 @@ struct poolserve_request {
 	unsigned		 status;
 	bool			 drop;		/* close without answering */
 	bool			 counted;	/* in worker.unfinished */
-	unsigned		 core;		/* while a thread runs it */
+	unsigned		 core;		/* threads: the event loop */
 	void			*thread_data;
 	struct reply		 reply;
 };
@@ -775,7 +780,7 @@ struct worker {
 	TAILQ_HEAD(, parked)	 unparked;	/* their requests came */
 	unsigned		 nparked;	/* in both */
 	bool			 trim;		/* parked since malloc_trim() */
-	char			(*names)[NAME_MAX_THREAD];
+	char			(*names)[NAME_MAX_THREAD];	/* + "-" */
 	void			**thread_data;	/* [core * apps + app] */
 };
 

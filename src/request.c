@@ -212,6 +212,43 @@ request_handle(struct worker *w, struct poolserve_request *r)
 	(void)poolserve_respondf(r, 500, "internal server error\n");
 }
 
+/* Number a request that runs now; --max-requests. */
+static void
+request_number(struct worker *w, uint64_t *wreq, uint64_t *total)
+{
+	*wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
+	if (w->max_requests != 0 &&
+	    atomic_fetch_add(&w->served, 1) + 1 == w->max_requests) {
+		atomic_store(&w->retire_asked, true);
+		worker_wake(w);
+	}
+	*total = atomic_fetch_add(&w->stats->requests, 1) + 1;
+}
+
+/*
+ * The application answered (no stream): count the answer, make the
+ * response and log it.  False: out of memory, drop the connection.
+ */
+static bool
+request_respond(struct worker *w, struct poolserve_request *r, uint64_t wreq,
+    uint64_t total, unsigned long queued_ms)
+{
+	struct header_sum	 hdrs;
+	uint64_t		 bytes = request_body_bytes(&r->reply);
+
+	r->status = r->reply.status;
+	request_count_answer(w, r->reply.status, bytes, r->parsed_us);
+	if ((r->response = reply_response(w, &r->reply, &hdrs)) == NULL) {
+		log_msg("worker %u: out of memory answering %s %s", w->no,
+		    r->method, r->path);
+		return false;
+	}
+	request_log_access(r, w->names[r->core], bytes, &hdrs, wreq, total,
+	    w->cfg->queue_warn > 0 &&
+	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
+	return true;
+}
+
 /*
  * pool_run_fn: runs on pool thread <core> for each request it takes.  The
  * request's connection is suspended, so nothing else touches it until the
@@ -224,12 +261,10 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 {
 	struct worker			*w = arg;
 	struct poolserve_request	*r = REQUEST_OF(it);
-	struct header_sum		 hdrs = { 0, 0 };
 	struct stats_thread		*st;
 	struct conn			*orphan;
 	uint64_t			 wreq, total, taken_us, bytes;
 	unsigned long			 queued_ms;
-	bool				 stream;
 
 	/*
 	 * A first request may have waited in the listen backlog, any other
@@ -251,53 +286,37 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 
 	st = &w->threads[core];
 	taken_us = pool_now_us();
+	queued_ms = (unsigned long)((taken_us - r->parsed_us) / 1000);
 	stats_observe(&w->sw->wait, taken_us - r->parsed_us);
 	stats_begin(st, r->method, r->uri);
 	atomic_store(&w->busy_since[core], taken_us / 1000);
 	atomic_fetch_add(&st->requests, 1);
-	wreq = atomic_fetch_add(&w->sw->requests, 1) + 1;
-	if (w->max_requests != 0 &&
-	    atomic_fetch_add(&w->served, 1) + 1 == w->max_requests) {
-		atomic_store(&w->retire_asked, true);
-		worker_wake(w);
-	}
-	total = atomic_fetch_add(&w->stats->requests, 1) + 1;
+	request_number(w, &wreq, &total);
 	r->core = core;
 	r->thread_data = r->app != NULL ? w->thread_data[core * app_count() +
 	    r->app->index] : NULL;
 	atomic_store(&w->running_fd[core], r->conn->fd);	/* --harakiri */
 	request_handle(w, r);
 	atomic_store(&w->running_fd[core], -1);
-	if (!(stream = r->reply.stream != NULL)) {
-		r->status = r->reply.status;
-		r->reply.requeue = request_requeue(w, taken_us - r->parsed_us,
-		    pool_now_us() - taken_us);
-	}
 	stats_end(st, r->reply.status);
 	atomic_store(&w->busy_since[core], 0);
-	bytes = request_body_bytes(&r->reply);	/* before the body goes */
-	request_count_answer(w, r->reply.status, bytes, r->parsed_us);
-	if (stream)
-		hdrs = r->reply.sum;
-	else if ((r->response = reply_response(w, &r->reply, &hdrs)) ==
-	    NULL) {
-		log_msg("worker %u: out of memory answering %s %s", w->no,
-		    r->method, r->path);
-		r->drop = true;
+	if (r->reply.stream == NULL) {
+		r->reply.requeue = request_requeue(w, taken_us - r->parsed_us,
+		    pool_now_us() - taken_us);
+		r->drop = !request_respond(w, r, wreq, total, queued_ms);
 		goto resume;
 	}
-	queued_ms = (unsigned long)((taken_us - r->parsed_us) / 1000);
-	request_log_access(r, w->names[core], bytes, &hdrs, wreq, total,
-	    w->cfg->queue_warn > 0 &&
+	bytes = request_body_bytes(&r->reply);	/* before the body goes */
+	request_count_answer(w, r->reply.status, bytes, r->parsed_us);
+	request_log_access(r, w->names[core], bytes, &r->reply.sum, wreq,
+	    total, w->cfg->queue_warn > 0 &&
 	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
-	if (stream) {
-		/* r is not ours after this, unless its connection closed */
-		if ((orphan = reply_stream_end(r, r->reply.failed)) != NULL) {
-			request_free(&orphan->req);
-			free(orphan);
-		}
-		return false;
+	/* r is not ours after this, unless its connection closed */
+	if ((orphan = reply_stream_end(r, r->reply.failed)) != NULL) {
+		request_free(&orphan->req);
+		free(orphan);
 	}
+	return false;
 resume:
 	r->state = REQ_REPLY;
 	return true;
@@ -480,11 +499,40 @@ request_head(struct worker *w, struct poolserve_request *r,
 	return MHD_YES;
 }
 
+/*
+ * The whole request is in, for an application that answers on the event
+ * loop (static files): run it now, as the thread named "-", and queue its
+ * response at once (this is not the request's first call of
+ * request_access, so the connection is kept).
+ */
+static enum MHD_Result
+request_here(struct worker *w, struct poolserve_request *r,
+    struct MHD_Connection *mhd)
+{
+	uint64_t	 wreq, total;
+	enum MHD_Result	 ret;
+
+	pool_unfresh(&w->pool, &r->conn->fresh);
+	request_number(w, &wreq, &total);
+	r->core = w->pool.threads;
+	r->thread_data = NULL;
+	request_handle(w, r);
+	r->state = REQ_REPLY;
+	if (!request_respond(w, r, wreq, total, 0))
+		return MHD_NO;
+	ret = MHD_queue_response(mhd, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return ret;
+}
+
 /* The whole request is in: hand it to the pool, or refuse it (--queue). */
 static enum MHD_Result
 request_submit(struct worker *w, struct poolserve_request *r,
     struct MHD_Connection *mhd)
 {
+	if (r->app != NULL && r->app->kind->on_loop)
+		return request_here(w, r, mhd);
 	r->state = REQ_QUEUED;
 	MHD_suspend_connection(mhd);
 	if (pool_submit(&w->pool, &r->item, &r->conn->fresh) == POOL_QUEUED)

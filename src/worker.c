@@ -825,7 +825,8 @@ worker_main(const struct config *cfg, struct stats *stats,
 		    strerror(errno));
 		_exit(1);
 	}
-	if ((w.names = calloc(cfg->threads, sizeof(*w.names))) == NULL) {
+	/* names[threads]: the event loop, for what it answers itself */
+	if ((w.names = calloc(cfg->threads + 1, sizeof(*w.names))) == NULL) {
 		log_msg("worker %u: out of memory", no);
 		_exit(1);
 	}
@@ -841,6 +842,7 @@ worker_main(const struct config *cfg, struct stats *stats,
 		/* a killed owner of the table may have left requests shown */
 		stats_end(&w.threads[i], 0);
 	}
+	strcpy(w.names[cfg->threads], "-");
 	if (app_init_all(cfg, stats, no) == -1)
 		_exit(1);
 	if ((w.thread_data = calloc((size_t)cfg->threads * app_count(),

@@ -129,10 +129,10 @@ for size in 1k 1m; do
 done
 note "Both serve the same directory; each request opens and fstat()s the" \
     "file (nginx has no open_file_cache here).  nginx sends both files" \
-    "with sendfile(2).  In poolserve the open and fstat run on a pool" \
-    "thread; libmicrohttpd sends the 1 MiB file with sendfile(2) from the" \
-    "event loop, and the 1 KiB one (16 KiB or less) the thread reads and" \
-    "hands over in memory.  RSS and PSS: summed over the master and its" \
+    "with sendfile(2).  poolserve answers static files on its event loop" \
+    "as nginx does, without a pool thread: libmicrohttpd sends the 1 MiB" \
+    "file with sendfile(2), the 1 KiB one (16 KiB or less) is read and" \
+    "sent in memory.  RSS and PSS: summed over the master and its" \
     "workers after the load.  errors: wrk's socket errors and non-2xx" \
     "answers, all runs."
 
