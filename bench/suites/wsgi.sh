@@ -404,6 +404,14 @@ for mode in each preload; do
 done
 say "memory done at ${SECONDS} s"
 
+# The floor: the app alone in a bare python3 process, a worker's share of
+# the same requests from T threads (wsgi_bare.py); P of them.
+read -r BARE_RSS BARE_ANON < <(python3 "$BENCH_DIR/suites/wsgi_bare.py" \
+    "$APPS" flask_hello:app "$T" $((2000 / P)) $((2 * T))) ||
+    die "wsgi_bare.py failed"
+say "memory floor: bare python3 with the app: RSS $BARE_RSS kB," \
+    "anonymous $BARE_ANON kB"
+
 LABELM=([each,poolserve]="poolserve" [each,uwsgi]="uWSGI --lazy-apps"
     [preload,poolserve]="poolserve --preload"
     [preload,uwsgi]="uWSGI (its default)")
@@ -423,6 +431,12 @@ for mode in each preload; do
 		    "$(calc "${RSSGC[$mode,$srv]} / ${RSSGC[$mode,uwsgi]}" %.2f)" \
 		    "PSS $(calc "${PSSGC[$mode,$srv]} / ${PSSGC[$mode,uwsgi]}" %.2f)x uWSGI's"
 	done
+	[ $mode = each ] &&
+	    row "memory, Flask $P x $T, $what" \
+		"the app alone: $P bare python3 processes, no server" \
+		- - - - - - $((P * BARE_RSS)) $((P * BARE_ANON)) \
+		"$(calc "$P * $BARE_RSS / ${RSS[each,uwsgi]}" %.2f)" \
+		"the floor: $P x the app in python3 with a worker's share of the same requests from $T threads (bench/suites/wsgi_bare.py); PSS: its anonymous memory alone, $(calc "$P * $BARE_ANON / ${PSS[each,uwsgi]}" %.2f)x uWSGI's"
 	for kind in RSS PSS; do
 		declare -n fig=$kind
 		r=$(calc "${fig[$mode,poolserve]} / ${fig[$mode,uwsgi]}" %.2f)
@@ -443,6 +457,12 @@ for mode in each preload; do
 		unset -n fig
 	done
 done
+r=$(calc "$P * $BARE_RSS / ${RSS[each,uwsgi]}" %.2f)
+p=$(calc "$P * $BARE_ANON / ${PSS[each,uwsgi]}" %.2f)
+goal memory-floor INFO "the app alone in $P bare python3 processes:" \
+    "RSS $(calc "$P * $BARE_RSS / 1024" %.1f) MB, ${r}x uWSGI's" \
+    "(--lazy-apps), anonymous $(calc "$P * $BARE_ANON / 1024" %.1f) MB," \
+    "${p}x uWSGI's PSS: no server's $P x $T Flask holds less"
 note "Memory: Flask on $P x $T, each server fresh, after hey -n 2000 -c" \
     "50 on / and $((2 * P * T)) requests of /sleep/0.2 from $((P * T))" \
     "clients, the same for all four; RSS (VmRSS) and PSS (smaps_rollup)" \
@@ -457,6 +477,11 @@ note "Memory: Flask on $P x $T, each server fresh, after hey -n 2000 -c" \
     "worker that lives long enough does: one that inherited the master's" \
     "objects then writes to each of them, unless they were frozen before" \
     "fork (poolserve --preload runs gc.collect() and gc.freeze() in the" \
-    "master)."
+    "master).  The floor: the application without a server, in $P bare" \
+    "python3 processes, each importing it and calling it with a worker's" \
+    "share of the same requests ($((2000 / P)) on /, $((2 * T)) on" \
+    "/sleep/0.2 from $T threads): every worker of any server holds at" \
+    "least that; with the app imported before fork too, for RSS, which" \
+    "counts the inherited pages in each worker."
 
 bench_finish
