@@ -7,9 +7,10 @@
  * request_submit() (503 when --queue is full), request_run() with an
  * application that checks the body it is handed, request_log_access()
  * with request_sum_header(), request_completed(), request_release(); and
- * request_mhd_log() on a message of libmicrohttpd's.  src/reply.c and
- * src/http.c are linked as they are; the libmicrohttpd calls that need a
- * connection, the pool, the stats and the logs are answered here.
+ * request_mhd_log() on a message of libmicrohttpd's.  src/view.c,
+ * src/reply.c, src/stream.c and src/http.c are linked as they are; the
+ * libmicrohttpd calls that need a connection, the pool, the stats and the
+ * logs are answered here.
  *
  *	byte 0	flags: bit 0 --queue full, bit 1 the client left (recv()
  *		sees EOF), bit 2 the access log on, bit 3 the request is

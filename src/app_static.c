@@ -4,23 +4,14 @@
  * /url=static:DIR).
  *
  * A request takes no pool thread (app_kind.on_loop): as in nginx, the
- * worker's event loop checks the path, opens the file beneath the root,
- * fstat()s it, decides the status and headers, and hands the descriptor
+ * worker's event loop checks the path, opens the file beneath the root
+ * (static_path.c), fstat()s it, decides the status and headers (here:
+ * validators, ranges, the media type of mime.c), and hands the descriptor
  * to libmicrohttpd, which sends it with sendfile(2) (a body of 16 KiB or
  * less is read and sent in memory).  Opening a file of a local file
  * system takes microseconds; files never wait for a thread behind the
  * application's requests, and every file counts in the statistics and
- * the access log (thread "-").
- *
- * Paths are refused before the file system is touched when they hold a
- * backslash, a ".." component, a control byte, bytes that are not UTF-8
- * (the overlong %c0%ae among them) or, without --static-hidden, a
- * component that starts with a dot.  What remains is resolved with
- * openat2(2) RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS below a descriptor of
- * the root: no symbolic link may lead out of it.  Where the kernel has no
- * openat2 (before Linux 5.6, or a seccomp filter that refuses it), each
- * component is opened with O_NOFOLLOW and a symbolic link anywhere in the
- * path is refused.  Only regular files are served.
+ * the access log (thread "-").  Only regular files are served.
  *
  * Everything a worker keeps (the root's descriptor, the media types) is
  * made in static_init and only read afterwards.
@@ -28,7 +19,6 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -43,40 +33,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef SYS_openat2
-#include <linux/openat2.h>
-#endif
-
 #include <poolserve/poolserve.h>
 
 #include "poolserve.h"
 
 #define STATIC_MIME_FILE	"/etc/mime.types"
 #define STATIC_INDEX		"index.html"
-#define STATIC_EXT_MAX		32	/* longest extension looked up */
-#define STATIC_DEFAULT_TYPE	"application/octet-stream"
-#define STATIC_CHARSET		"; charset=utf-8"
 #define STATIC_ALLOW		"GET, HEAD, OPTIONS"
-#define STATIC_OPEN_RETRIES	8	/* openat2 EAGAIN: a rename raced us */
 #define STATIC_COPY_MAX		16384	/* bodies up to this sent from memory */
 #define STATIC_LOCATION_MAX	(PATH_MAX * 3 + 2048)	/* a 301's Location */
-
-struct static_mime {
-	const char	*ext;
-	const char	*type;		/* with STATIC_CHARSET when text */
-	size_t		 seq;		/* the order read: the first wins */
-};
 
 /* One mount's per-worker state: read-only once static_init returns. */
 struct static_root {
 	int			 fd;		/* O_PATH of the directory */
 	bool			 hidden;	/* --static-hidden */
 	bool			 walk;		/* no openat2: the fallback */
-	struct static_mime	*mime;		/* sorted by ext */
-	size_t			 nmime;
-	char			*types;		/* the file, cut in place */
-	char			**strings;	/* the types with a charset */
-	size_t			 nstrings;
+	struct mime_table	 mime;
 };
 
 /* What a request resolved to. */
@@ -87,187 +59,10 @@ struct static_file {
 	char		 modified[40];
 };
 
-/* Used when /etc/mime.types lacks an extension or cannot be read. */
-static const struct static_mime static_builtin[] = {
-	{ "css", "text/css", 0 },
-	{ "gif", "image/gif", 0 },
-	{ "htm", "text/html", 0 },
-	{ "html", "text/html", 0 },
-	{ "ico", "image/vnd.microsoft.icon", 0 },
-	{ "jpeg", "image/jpeg", 0 },
-	{ "jpg", "image/jpeg", 0 },
-	{ "js", "text/javascript", 0 },
-	{ "json", "application/json", 0 },
-	{ "mjs", "text/javascript", 0 },
-	{ "pdf", "application/pdf", 0 },
-	{ "png", "image/png", 0 },
-	{ "svg", "image/svg+xml", 0 },
-	{ "txt", "text/plain", 0 },
-	{ "wasm", "application/wasm", 0 },
-	{ "xml", "application/xml", 0 },
-};
-
 static const char *const static_days[] = { "Sun", "Mon", "Tue", "Wed",
     "Thu", "Fri", "Sat" };
 static const char *const static_months[] = { "Jan", "Feb", "Mar", "Apr",
     "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-/* --- Media types ------------------------------------------------------ */
-
-/* For bsearch: by extension, case-insensitive. */
-static int
-static_mime_cmp(const void *a, const void *b)
-{
-	const struct static_mime	*ma = a, *mb = b;
-
-	return strcasecmp(ma->ext, mb->ext);
-}
-
-/* For qsort: by extension, then in the order read. */
-static int
-static_mime_order(const void *a, const void *b)
-{
-	const struct static_mime	*ma = a, *mb = b;
-	int				 c;
-
-	if ((c = strcasecmp(ma->ext, mb->ext)) != 0)
-		return c;
-	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq;
-}
-
-/* Text gets a charset; so do the application types that are text. */
-static bool
-static_mime_text(const char *type)
-{
-	return strncasecmp(type, "text/", 5) == 0 ||
-	    strcasecmp(type, "application/javascript") == 0 ||
-	    strcasecmp(type, "application/json") == 0 ||
-	    strcasecmp(type, "application/xml") == 0 ||
-	    strcasecmp(type, "image/svg+xml") == 0;
-}
-
-/*
- * The type as served: type itself, or "text/css; charset=utf-8" made and
- * kept in sr->strings for static_fini to free.  NULL: out of memory.
- */
-static const char *
-static_mime_type(struct static_root *sr, const char *type)
-{
-	char	**n, *s;
-
-	if (!static_mime_text(type))
-		return type;
-	if ((n = reallocarray(sr->strings, sr->nstrings + 1,
-	    sizeof(*n))) == NULL)
-		return NULL;
-	sr->strings = n;
-	if (asprintf(&s, "%s%s", type, STATIC_CHARSET) == -1)
-		return NULL;
-	sr->strings[sr->nstrings++] = s;
-	return s;
-}
-
-static int
-static_mime_add(struct static_root *sr, size_t *cap, const char *ext,
-    const char *type)
-{
-	struct static_mime	*n;
-
-	if (sr->nmime == *cap) {
-		*cap = *cap == 0 ? 1024 : *cap * 2;
-		if ((n = reallocarray(sr->mime, *cap, sizeof(*n))) == NULL)
-			return -1;
-		sr->mime = n;
-	}
-	sr->mime[sr->nmime].ext = ext;
-	sr->mime[sr->nmime].type = type;
-	sr->mime[sr->nmime].seq = sr->nmime;
-	sr->nmime++;
-	return 0;
-}
-
-/*
- * Read /etc/mime.types ("type ext ext ...", '#' comments) whole, cut it in
- * place, then add the built-in table, into one array sorted by extension;
- * for an extension named twice the first wins (so the file before the
- * built-in table).  Called once per worker from static_init.  A file that
- * cannot be read is logged and the built-in table serves alone.  -1 only
- * when memory ran out.
- */
-static int
-static_mime_load(struct static_root *sr, const char *file)
-{
-	FILE		*fp;
-	char		*line, *type, *ext, *lp, *tp;
-	const char	*served;
-	size_t		 cap = 0, bufcap = 0, i, j;
-
-	if ((fp = fopen(file, "re")) == NULL)
-		log_msg("static: %s: %s; built-in media types only", file,
-		    strerror(errno));
-	else {
-		/* The whole file: it holds no NUL. */
-		if (getdelim(&sr->types, &bufcap, '\0', fp) == -1) {
-			if (ferror(fp))
-				log_msg("static: %s: read error; built-in "
-				    "media types only", file);
-			free(sr->types);	/* empty, or unreadable */
-			sr->types = NULL;
-		}
-		fclose(fp);
-	}
-	for (line = sr->types == NULL ? NULL : strtok_r(sr->types, "\n",
-	    &lp); line != NULL; line = strtok_r(NULL, "\n", &lp)) {
-		if ((tp = strchr(line, '#')) != NULL)
-			*tp = '\0';
-		if ((type = strtok_r(line, " \t\r", &tp)) == NULL)
-			continue;
-		served = NULL;
-		while ((ext = strtok_r(NULL, " \t\r", &tp)) != NULL) {
-			if (served == NULL &&
-			    (served = static_mime_type(sr, type)) == NULL)
-				return -1;
-			if (static_mime_add(sr, &cap, ext, served) == -1)
-				return -1;
-		}
-	}
-	for (i = 0; i < sizeof(static_builtin) / sizeof(static_builtin[0]);
-	    i++)
-		if ((served = static_mime_type(sr, static_builtin[i].type)) ==
-		    NULL || static_mime_add(sr, &cap, static_builtin[i].ext,
-		    served) == -1)
-			return -1;
-	qsort(sr->mime, sr->nmime, sizeof(*sr->mime), static_mime_order);
-	for (i = 0, j = 0; i < sr->nmime; i++)
-		if (j == 0 || strcasecmp(sr->mime[j - 1].ext,
-		    sr->mime[i].ext) != 0)
-			sr->mime[j++] = sr->mime[i];
-	sr->nmime = j;
-	return 0;
-}
-
-/*
- * The Content-Type of a file name by its longest known extension:
- * "a.tm.json" tries "tm.json", then "json".  A leading dot does not start
- * an extension.
- */
-static const char *
-static_mime_lookup(const struct static_root *sr, const char *name)
-{
-	struct static_mime	 key, *m;
-	const char		*p;
-
-	for (p = strchr(name + (name[0] == '.'), '.'); p != NULL;
-	    p = strchr(p + 1, '.')) {
-		if (p[1] == '\0' || strlen(p + 1) > STATIC_EXT_MAX)
-			continue;
-		key.ext = p + 1;
-		if ((m = bsearch(&key, sr->mime, sr->nmime, sizeof(*m),
-		    static_mime_cmp)) != NULL)
-			return m->type;
-	}
-	return STATIC_DEFAULT_TYPE;
-}
 
 /* --- HTTP fields -------------------------------------------------------- */
 
@@ -435,245 +230,12 @@ static_if_range(const char *h, const struct static_file *f)
 	return static_parse_date(h, &t) == 0 && t == f->st.st_mtime;
 }
 
-/* --- Paths -------------------------------------------------------------- */
-
-/*
- * Is s well-formed UTF-8 (RFC 3629): no overlong form (0xC0 0xAE for
- * '.'), no surrogate, nothing above U+10FFFF?
- */
-static bool
-static_utf8(const unsigned char *s)
-{
-	unsigned	 n, i;
-	uint32_t	 c;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf) {
-			n = 1;
-			c = *s & 0x1f;
-		} else if (*s >= 0xe0 && *s <= 0xef) {
-			n = 2;
-			c = *s & 0x0f;
-		} else if (*s >= 0xf0 && *s <= 0xf4) {
-			n = 3;
-			c = *s & 0x07;
-		} else
-			return false;
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			c = c << 6 | (s[i] & 0x3f);
-		}
-		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
-/*
- * Check the decoded path below the mount prefix and make of it the path
- * relative to the root: "/a//b/./c" gives "a/b/c", "/" gives "".  *dir
- * says whether it ended in a slash.  0, or the status to refuse it with
- * and the reason in *why.  Pure: nothing is opened.
- */
-static unsigned
-static_path(const char *path, bool hidden, char *rel, size_t rellen,
-    bool *dir, const char **why)
-{
-	const char	*c, *e;
-	size_t		 n, len = 0;
-
-	if (!static_utf8((const unsigned char *)path)) {
-		*why = "not UTF-8 (an overlong form?)";
-		return 404;
-	}
-	for (c = path; *c != '\0'; c++) {
-		if (*c == '\\') {
-			*why = "a backslash";
-			return 403;
-		}
-		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-			*why = "a control byte";
-			return 404;
-		}
-	}
-	n = strlen(path);
-	*dir = n == 0 || path[n - 1] == '/';
-	rel[0] = '\0';
-	for (c = path; *c != '\0'; c = e) {
-		c += strspn(c, "/");
-		e = c + strcspn(c, "/");
-		n = (size_t)(e - c);
-		if (n == 0 || (n == 1 && c[0] == '.'))
-			continue;
-		if (n == 2 && c[0] == '.' && c[1] == '.') {
-			*why = "a \"..\" component";
-			return 403;
-		}
-		if (c[0] == '.' && !hidden) {
-			*why = "a hidden component (--static-hidden is off)";
-			return 404;
-		}
-		if (len + (len > 0) + n + 1 > rellen) {
-			*why = "too long";
-			return 404;
-		}
-		if (len > 0)
-			rel[len++] = '/';
-		memcpy(rel + len, c, n);
-		len += n;
-		rel[len] = '\0';
-	}
-	return 0;
-}
-
-/*
- * openat2(2) beneath the root: no "..", no absolute or escaping symbolic
- * link, no /proc magic link.  -1 with errno (ENOSYS: not in this kernel).
- */
-static int
-static_openat2(int root, const char *rel, int flags)
-{
-#ifdef SYS_openat2
-	struct open_how	 how;
-	long		 fd;
-	int		 i;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)flags;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	for (i = 0; i < STATIC_OPEN_RETRIES; i++) {
-		fd = syscall(SYS_openat2, root, rel[0] == '\0' ? "." : rel,
-		    &how, sizeof(how));
-		if (fd != -1 || errno != EAGAIN)
-			return (int)fd;
-	}
-	return -1;
-#else
-	(void)root;
-	(void)rel;
-	(void)flags;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-/*
- * The fallback without openat2: each directory component opened with
- * O_NOFOLLOW below the last.  A symbolic link anywhere is refused
- * (ELOOP), even one that stays inside the root: following it safely is
- * what openat2 is for.  -1 with errno.
- */
-static int
-static_walk(int root, const char *rel, int flags)
-{
-	char		 name[NAME_MAX + 1];
-	const char	*c, *e;
-	struct stat	 st;
-	int		 cur = root, fd, saved;
-	size_t		 n;
-
-	if (rel[0] == '\0')
-		return openat(root, ".", flags);
-	for (c = rel;; c = e + 1) {
-		e = c + strcspn(c, "/");
-		if ((n = (size_t)(e - c)) > NAME_MAX) {
-			fd = -1;
-			errno = ENAMETOOLONG;
-			break;
-		}
-		memcpy(name, c, n);
-		name[n] = '\0';
-		if (*e == '\0')
-			fd = openat(cur, name, flags | O_NOFOLLOW);
-		else
-			fd = openat(cur, name, O_PATH | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-		/* A link opened O_PATH|O_NOFOLLOW, or refused: which? */
-		if ((fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
-		    fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode)) || (fd != -1 && fstat(fd, &st) == 0 &&
-		    S_ISLNK(st.st_mode))) {
-			if (fd != -1)
-				close(fd);
-			fd = -1;
-			errno = ELOOP;
-		}
-		if (cur != root) {
-			saved = errno;
-			close(cur);
-			errno = saved;
-		}
-		if (fd == -1 || *e == '\0')
-			break;
-		cur = fd;
-	}
-	return fd;
-}
-
-/*
- * Open rel beneath the root for reading and fstat it.  O_NONBLOCK: a FIFO
- * must not block the event loop on its open (it is refused after the
- * fstat); it changes nothing for a regular file.  0, or the status to refuse
- * with and *why.
- */
+/* Open rel beneath the root: static_path_open. */
 static unsigned
 static_open(const struct static_root *sr, const char *rel,
     struct static_file *f, const char **why)
 {
-	int	 flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-
-	if (sr->walk)
-		f->fd = static_walk(sr->fd, rel, flags);
-	else
-		f->fd = static_openat2(sr->fd, rel, flags);
-	if (f->fd == -1) {
-		switch (errno) {
-		case ENOENT:
-		case ENOTDIR:
-		case ENAMETOOLONG:
-			*why = "not found";
-			return 404;
-		case EXDEV:
-			*why = "a symbolic link leads out of the root";
-			return 403;
-		case ELOOP:
-			*why = sr->walk ? "a symbolic link (refused "
-			    "without openat2)" : "a symbolic link loop or "
-			    "magic link";
-			return 403;
-		case EACCES:
-		case EPERM:
-			*why = "permission denied";
-			return 403;
-		case ENXIO:
-		case ENODEV:
-		case EOPNOTSUPP:
-			*why = "not a regular file";
-			return 403;
-		case EMFILE:
-		case ENFILE:
-		case ENOMEM:
-			*why = "out of descriptors or memory";
-			return 503;
-		default:
-			*why = strerror(errno);
-			return 500;
-		}
-	}
-	if (fstat(f->fd, &f->st) == -1) {
-		*why = strerror(errno);
-		close(f->fd);
-		f->fd = -1;
-		return 500;
-	}
-	return 0;
+	return static_path_open(sr->fd, sr->walk, rel, &f->fd, &f->st, why);
 }
 
 /*
@@ -832,7 +394,7 @@ static_send(const struct static_root *sr, struct poolserve_request *r,
 		close(fd);
 		if (poolserve_set_status(r, 304) == -1 ||
 		    poolserve_add_header(r, "Content-Type",
-		    static_mime_lookup(sr, name)) == -1 ||
+		    mime_lookup(&sr->mime, name)) == -1 ||
 		    static_headers(r, f) == -1 ||
 		    poolserve_body_static(r, "", 0) == -1)
 			return -1;
@@ -864,7 +426,7 @@ static_send(const struct static_root *sr, struct poolserve_request *r,
 	}
 	if (poolserve_set_status(r, status) == -1 ||
 	    poolserve_add_header(r, "Content-Type",
-	    static_mime_lookup(sr, name)) == -1 ||
+	    mime_lookup(&sr->mime, name)) == -1 ||
 	    static_headers(r, f) == -1 ||
 	    poolserve_add_header(r, "Accept-Ranges", "bytes") == -1) {
 		close(fd);
@@ -908,17 +470,12 @@ static void
 static_fini(struct app *a)
 {
 	struct static_root	*sr = a->data;
-	size_t			 i;
 
 	if (sr == NULL)
 		return;
 	if (sr->fd != -1)
 		close(sr->fd);
-	for (i = 0; i < sr->nstrings; i++)
-		free(sr->strings[i]);
-	free(sr->strings);
-	free(sr->mime);
-	free(sr->types);
+	mime_free(&sr->mime);
 	free(sr);
 	a->data = NULL;
 }
@@ -953,7 +510,8 @@ static_init(struct app *a)
 		log_msg("static %s: POOLSERVE_STATIC_NO_OPENAT2: symbolic "
 		    "links under %s are refused", a->prefix, a->arg);
 		sr->walk = true;
-	} else if ((fd = static_openat2(sr->fd, "", O_PATH | O_CLOEXEC)) != -1)
+	} else if ((fd = static_path_openat2(sr->fd, "", O_PATH |
+	    O_CLOEXEC)) != -1)
 		close(fd);
 	else if (errno == ENOSYS || errno == EPERM) {
 		/* EPERM: a seccomp filter that does not know openat2 */
@@ -961,7 +519,7 @@ static_init(struct app *a)
 		    "are refused", a->prefix, strerror(errno), a->arg);
 		sr->walk = true;
 	}
-	if (static_mime_load(sr, STATIC_MIME_FILE) == -1) {
+	if (mime_load(&sr->mime, STATIC_MIME_FILE) == -1) {
 		log_msg("static %s: out of memory", a->prefix);
 		static_fini(a);
 		return -1;
@@ -1009,7 +567,7 @@ static_index(const struct static_root *sr, char *rel, struct static_file *f,
 	size_t			 len = strlen(rel);
 	unsigned		 status;
 
-	/* rel has room for it: see the call of static_path. */
+	/* rel has room for it: see the call of static_path_check. */
 	if (len > 0)
 		rel[len++] = '/';
 	memcpy(rel + len, STATIC_INDEX, sizeof(STATIC_INDEX));
@@ -1059,7 +617,7 @@ static_handle(struct app *a, struct poolserve_request *r)
 	/* libmicrohttpd refuses %00; a NUL would cut the path short. */
 	if (strstr(poolserve_target(r), "%00") != NULL)
 		return static_refuse(a, r, 404, "a NUL byte");
-	if ((status = static_path(poolserve_path(r), sr->hidden, rel,
+	if ((status = static_path_check(poolserve_path(r), sr->hidden, rel,
 	    sizeof(rel) - sizeof(STATIC_INDEX) - 1, &dir, &why)) != 0)
 		return static_refuse(a, r, status, why);
 	if (rel[0] == '\0' && static_bare_mount(a, r))

@@ -539,12 +539,38 @@ struct app {
 
 extern const struct app_kind	 app_lab, app_static, app_module, app_wsgi;
 
+/* mime.c: media types by file name, for static files */
+#define MIME_DEFAULT_TYPE	"application/octet-stream"
+
+struct mime;
+
+struct mime_table {
+	struct mime	*m;		/* sorted by extension */
+	size_t		 n;
+	char		*types;		/* the file, cut in place */
+	char		**strings;	/* the types with a charset */
+	size_t		 nstrings;
+};
+
+int		 mime_load(struct mime_table *, const char *);
+const char	*mime_lookup(const struct mime_table *, const char *);
+void		 mime_free(struct mime_table *);
+
+/* static_path.c: request paths checked and opened beneath a directory */
+struct stat;
+
+unsigned	 static_path_check(const char *, bool, char *, size_t, bool *,
+		    const char **);
+int		 static_path_openat2(int, const char *, int);
+unsigned	 static_path_open(int, bool, const char *, int *, struct stat *,
+		    const char **);
+
 /*
  * request.c: libmicrohttpd's callbacks, the states of a request, its
- * body, the run on a pool thread and the access-log line.  reply.c: the
- * request view and the answer of <poolserve/poolserve.h>, the
- * libmicrohttpd response made of it, and the stream.  struct
- * poolserve_request is opaque to applications.
+ * body, the run on a pool thread and the access-log line.  Of
+ * <poolserve/poolserve.h>: view.c the request view, reply.c the answer
+ * and the libmicrohttpd response made of it, stream.c a streamed answer.
+ * struct poolserve_request is opaque to applications.
  */
 struct conn;
 struct worker;
@@ -576,7 +602,7 @@ struct header_sum {		/* headers as counted for the access log */
 	size_t		 bytes;
 };
 
-struct view;			/* reply.c: a request copied for a stream */
+struct view;			/* view.c: a request copied for a stream */
 
 struct reply {			/* what the application answers */
 	unsigned		 status;
@@ -648,13 +674,25 @@ bool		 request_reading(const struct poolserve_request *);
 bool		 request_client_gone(const struct conn *);
 void		 request_mhd_log(void *, const char *, va_list);
 
-void		 reply_reset(struct reply *);
-bool		 reply_view_vars(const struct poolserve_request *,
+/* view.c */
+bool		 view_vars(const struct poolserve_request *,
 		    struct header_sum *);
+int		 view_take(struct poolserve_request *);
+
+/* reply.c */
+void		 reply_reset(struct reply *);
+void		 reply_body_clear(struct reply *);
+int		 reply_headers(struct worker *, struct reply *,
+		    struct MHD_Response *, struct header_sum *, uint64_t);
 struct MHD_Response *reply_response(struct worker *, struct reply *,
 		    struct header_sum *);
-struct conn	*reply_stream_end(struct poolserve_request *, bool);
-bool		 reply_stream_orphan(struct conn *);
+
+/* stream.c */
+#define STREAM_BLOCK	(16 * 1024)	/* what libmicrohttpd asks at most */
+
+void		 stream_unref(struct stream *);
+struct conn	*stream_end(struct poolserve_request *, bool);
+bool		 stream_orphan(struct conn *);
 
 /* app.c */
 typedef int	 app_check_fn(const struct config *, const char *, char *,

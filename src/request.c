@@ -146,7 +146,7 @@ request_log_access(struct poolserve_request *r, const char *thread,
 
 	if (!log_access_enabled())
 		return;
-	if (!reply_view_vars(r, &vars))
+	if (!view_vars(r, &vars))
 		MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
 		    request_sum_header, &vars);
 	e.peer = r->conn->peer;
@@ -184,6 +184,15 @@ request_body_bytes(const struct reply *rep)
 	}
 }
 
+/* Free the answer, and let go of its stream (the request's reference). */
+static void
+request_reply_reset(struct poolserve_request *r)
+{
+	if (r->reply.stream != NULL)
+		stream_unref(r->reply.stream);
+	reply_reset(&r->reply);
+}
+
 /*
  * Run the application on pool thread <core>.  The application answered
  * when handle returns, or, for a stream, it has been writing: the response
@@ -202,13 +211,13 @@ request_handle(struct worker *w, struct poolserve_request *r)
 	if (a->kind->handle((struct app *)a, r) == 0)
 		return;
 	if (r->reply.stream != NULL) {
-		r->reply.failed = true;	/* reply_stream_end() closes it */
+		r->reply.failed = true;	/* stream_end() closes it */
 		return;
 	}
 	log_msg("worker %u: %s application at %s failed on %s %s (thread %s)",
 	    w->no, a->kind->name, a->prefix[0] != '\0' ? a->prefix : "/",
 	    r->method, r->path, w->names[r->core]);
-	reply_reset(&r->reply);
+	request_reply_reset(r);
 	(void)poolserve_respondf(r, 500, "internal server error\n");
 }
 
@@ -312,7 +321,7 @@ request_run(struct pool_item *it, unsigned core, void *arg)
 	    total, w->cfg->queue_warn > 0 &&
 	    queued_ms >= w->cfg->queue_warn ? queued_ms : 0);
 	/* r is not ours after this, unless its connection closed */
-	if ((orphan = reply_stream_end(r, r->reply.failed)) != NULL) {
+	if ((orphan = stream_end(r, r->reply.failed)) != NULL) {
 		request_free(&orphan->req);
 		free(orphan);
 	}
@@ -358,7 +367,7 @@ request_answer_now(struct worker *w, struct poolserve_request *r,
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
 
-	reply_reset(&r->reply);
+	request_reply_reset(r);
 	(void)poolserve_respondf(r, status, "%s\n", text);
 	r->reply.close = close;
 	r->status = status;
@@ -630,7 +639,7 @@ request_begin(void *cls, const char *uri, struct MHD_Connection *mhd)
 	r->response = NULL;
 	r->app = NULL;
 	r->app_path = NULL;
-	reply_reset(&r->reply);
+	request_reply_reset(r);
 	c->idle_since = 0;
 	if (w->cfg->keepalive_timeout != w->cfg->read_timeout || c->parking)
 		MHD_set_connection_option(mhd, MHD_CONNECTION_OPTION_TIMEOUT,
@@ -680,14 +689,14 @@ void
 request_init(struct poolserve_request *r, struct conn *c)
 {
 	r->conn = c;
-	reply_reset(&r->reply);
+	request_reply_reset(r);
 }
 
 /* The connection closes: what its request still holds. */
 void
 request_free(struct poolserve_request *r)
 {
-	reply_reset(&r->reply);
+	request_reply_reset(r);
 	free(r->uri);
 	free(r->body);
 }
@@ -700,7 +709,7 @@ request_free(struct poolserve_request *r)
 bool
 request_release(struct poolserve_request *r)
 {
-	if (reply_stream_orphan(r->conn))
+	if (stream_orphan(r->conn))
 		return false;
 	request_free(r);
 	return true;

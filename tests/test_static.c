@@ -1,9 +1,13 @@
 /*
- * Unit tests for the pure parts of app_static.c: path checks, UTF-8, Range,
- * If-None-Match, HTTP dates, the redirect Location and the media types.
- * The file is included, so that its static functions can be called; the
- * public request functions it refers to are stubs that are never called.
+ * Unit tests for the pure parts of the static files application: path
+ * checks and UTF-8 (static_path.c), Range, If-None-Match, HTTP dates and
+ * the redirect Location (app_static.c), the media types (mime.c).  The
+ * files are included, so that their static functions can be called; the
+ * public request functions app_static.c refers to are stubs that are
+ * never called.
  */
+#include "../src/static_path.c"
+#include "../src/mime.c"
 #include "../src/app_static.c"
 
 #include "unit.h"
@@ -111,7 +115,7 @@ poolserve_respondf(struct poolserve_request *r, unsigned status,
 	return 0;
 }
 
-/* static_path: status, and the relative path when 0. */
+/* static_path_check: status, and the relative path when 0. */
 static unsigned
 path(const char *p, bool hidden, const char *want_rel, bool want_dir)
 {
@@ -120,7 +124,7 @@ path(const char *p, bool hidden, const char *want_rel, bool want_dir)
 	bool		 dir = !want_dir;
 	unsigned	 st;
 
-	st = static_path(p, hidden, rel, sizeof(rel), &dir, &why);
+	st = static_path_check(p, hidden, rel, sizeof(rel), &dir, &why);
 	if (st == 0) {
 		CHECK_EQ_STR(rel, want_rel);
 		CHECK_EQ_INT(dir, want_dir);
@@ -285,7 +289,7 @@ test_location(void)
 static void
 test_mime(void)
 {
-	struct static_root	 sr;
+	struct mime_table	 t;
 	char			 file[] = "/tmp/test_static.XXXXXX";
 	FILE			*fp;
 	int			 fd;
@@ -304,55 +308,44 @@ test_mime(void)
 	    "text/x-second\tdup\n"
 	    "application/x-Mixed\tTeiCorpus\n", fp);
 	fclose(fp);
-	memset(&sr, 0, sizeof(sr));
-	sr.fd = -1;
-	CHECK_EQ_INT(static_mime_load(&sr, file), 0);
+	memset(&t, 0, sizeof(t));
+	CHECK_EQ_INT(mime_load(&t, file), 0);
 	unlink(file);
-	for (i = 1; i < sr.nmime; i++)
-		CHECK(strcasecmp(sr.mime[i - 1].ext, sr.mime[i].ext) < 0);
-	CHECK_EQ_STR(static_mime_lookup(&sr, "a.html"),
+	for (i = 1; i < t.n; i++)
+		CHECK(strcasecmp(t.m[i - 1].ext, t.m[i].ext) < 0);
+	CHECK_EQ_STR(mime_lookup(&t, "a.html"),
 	    "text/html; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "A.HTM"),
+	CHECK_EQ_STR(mime_lookup(&t, "A.HTM"),
 	    "text/html; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.png"), "image/png");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.tm.json"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.png"), "image/png");
+	CHECK_EQ_STR(mime_lookup(&t, "x.tm.json"),
 	    "application/tm+json");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.json"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.json"),
 	    "application/json; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.dup"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.dup"),
 	    "text/x-first; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.teicorpus"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.teicorpus"),
 	    "application/x-Mixed");
 	/* from the built-in table: not in the file */
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.css"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.css"),
 	    "text/css; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.wasm"), "application/wasm");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.unknown"),
-	    STATIC_DEFAULT_TYPE);
-	CHECK_EQ_STR(static_mime_lookup(&sr, "png"), STATIC_DEFAULT_TYPE);
-	CHECK_EQ_STR(static_mime_lookup(&sr, ".png"), STATIC_DEFAULT_TYPE);
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x."), STATIC_DEFAULT_TYPE);
-	CHECK_EQ_STR(static_mime_lookup(&sr, ".x.png"), "image/png");
-	for (i = 0; i < sr.nstrings; i++)
-		free(sr.strings[i]);
-	free(sr.strings);
-	free(sr.mime);
-	free(sr.types);
+	CHECK_EQ_STR(mime_lookup(&t, "x.wasm"), "application/wasm");
+	CHECK_EQ_STR(mime_lookup(&t, "x.unknown"),
+	    MIME_DEFAULT_TYPE);
+	CHECK_EQ_STR(mime_lookup(&t, "png"), MIME_DEFAULT_TYPE);
+	CHECK_EQ_STR(mime_lookup(&t, ".png"), MIME_DEFAULT_TYPE);
+	CHECK_EQ_STR(mime_lookup(&t, "x."), MIME_DEFAULT_TYPE);
+	CHECK_EQ_STR(mime_lookup(&t, ".x.png"), "image/png");
+	mime_free(&t);
 
 	/* no file: the built-in table alone */
-	memset(&sr, 0, sizeof(sr));
-	CHECK_EQ_INT(static_mime_load(&sr, "/nonexistent/mime.types"), 0);
-	CHECK_EQ_INT(sr.nmime, sizeof(static_builtin) /
-	    sizeof(static_builtin[0]));
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.js"),
+	CHECK_EQ_INT(mime_load(&t, "/nonexistent/mime.types"), 0);
+	CHECK_EQ_INT(t.n, sizeof(mime_builtin) / sizeof(mime_builtin[0]));
+	CHECK_EQ_STR(mime_lookup(&t, "x.js"),
 	    "text/javascript; charset=utf-8");
-	CHECK_EQ_STR(static_mime_lookup(&sr, "x.svg"),
+	CHECK_EQ_STR(mime_lookup(&t, "x.svg"),
 	    "image/svg+xml; charset=utf-8");
-	for (i = 0; i < sr.nstrings; i++)
-		free(sr.strings[i]);
-	free(sr.strings);
-	free(sr.mime);
-	free(sr.types);
+	mime_free(&t);
 }
 
 int
