@@ -566,6 +566,72 @@ unsigned	 static_path_open(int, bool, const char *, int *, struct stat *,
 		    const char **);
 
 /*
+ * Python WSGI, for the files that include <Python.h>: app_wsgi.c (the
+ * kind: the import, the thread states), wsgi_interp.c (the interpreter),
+ * wsgi_environ.c (a request's environ), wsgi_response.c (a request run,
+ * its response).
+ */
+#ifdef Py_PYTHON_H
+struct wsgi_app {
+	PyObject	*callable;
+	PyObject	*environ;	/* what every request's starts as */
+	char		 what[1100];	/* for the logs */
+};
+
+/* The str of the C string seen last, made again only when it changes. */
+struct wsgi_memo {
+	char		 s[64];
+	PyObject	*o;
+};
+
+/*
+ * The environ keys of the request headers seen so far ("Accept" gives
+ * "HTTP_ACCEPT"), made once: open addressing on the name, lower-cased;
+ * at most half the slots are filled, so that names a client makes up
+ * cost a key per request rather than memory for ever.
+ */
+#define WSGI_KEYS	128
+struct wsgi_key {
+	char		 name[48];
+	PyObject	*key;		/* interned */
+};
+
+/* What the interpreter holds for every application of this process. */
+struct wsgi_py {
+	bool		 started;
+	bool		 preloaded;	/* started in the master */
+	bool		 in_worker;	/* this process took it over */
+	PyThreadState	*main;		/* the starting thread's */
+	PyObject	*helpers;	/* the module of wsgi_helpers */
+	PyObject	*errors;
+	PyObject	*file_wrapper;
+	PyObject	*bytesio;
+	PyObject	*version;	/* (1, 0) */
+	PyObject	*k_method, *k_script, *k_path, *k_query, *k_proto,
+			*k_sname, *k_sport, *k_raddr, *k_rport, *k_version,
+			*k_scheme, *k_input, *k_errors, *k_multithread,
+			*k_multiprocess, *k_run_once, *k_file_wrapper,
+			*k_terminated, *v_http, *v_https, *v_empty;
+	PyObject	*s_close, *s_fileno, *s_tell;
+	struct wsgi_memo m_method, m_proto, m_sname, m_sport, m_raddr;
+	struct wsgi_key	 keys[WSGI_KEYS];
+	unsigned	 nkeys;
+	bool		 reason_logged;
+	unsigned	 worker;
+};
+
+extern struct wsgi_py			 wsgi_py;
+extern __thread PyThreadState		*wsgi_ts;	/* a pool thread's */
+
+int		 wsgi_start(const struct config *, char *, size_t);
+void		 wsgi_print_error(const char *);
+PyObject	*wsgi_template(struct app *);
+PyObject	*wsgi_environ(struct app *, struct poolserve_request *);
+int		 wsgi_response_ready(void);
+int		 wsgi_handle(struct app *, struct poolserve_request *);
+#endif
+
+/*
  * request.c: libmicrohttpd's callbacks, the states of a request, its
  * body, the run on a pool thread and the access-log line.  Of
  * <poolserve/poolserve.h>: view.c the request view, reply.c the answer
