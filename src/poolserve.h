@@ -853,7 +853,7 @@ struct worker {
 	uint64_t		 accept_pause_until;	/* ms, after EMFILE */
 	uint64_t		 arrival_us;	/* of the socket being added */
 	uint64_t		 add_consumed;	/* and its conn's consumed */
-	uint64_t		 next_probe;	/* ms, worker_probe() */
+	uint64_t		 next_probe;	/* ms, accept_probe() */
 	uint64_t		 last_sweep;		/* ms, worker_sweep() */
 	uint64_t		 last_full_sweep;
 	uint64_t		 max_requests;		/* 0: no limit */
@@ -889,6 +889,14 @@ struct worker {
 };
 
 void		 worker_wake(struct worker *);
+
+/* accept.c: the admission of new connections, on the event loop */
+#ifdef MHD_VERSION
+struct MHD_Daemon *accept_daemon(const struct worker *, int);
+void		 accept_burst(struct worker *, int, struct MHD_Daemon *);
+#endif
+int		 accept_gate(struct worker *, uint64_t, bool *);
+void		 accept_unparked(struct worker *);
 
 /* park.c: idle keep-alive connections held outside libmicrohttpd */
 #define PARK_TAG	(1ULL << 63)	/* epoll data: a parked socket */

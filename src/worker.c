@@ -4,14 +4,15 @@
  * (request.c).  Threads: exactly T + 1, all created at start-up.
  *
  *   main thread              the event loop: accept()s only while the
- *                            pool's gate is open, and runs libmicrohttpd,
- *                            which reads, parses and writes every
- *                            connection; never runs a handler
+ *                            pool's gate is open (accept.c), and runs
+ *                            libmicrohttpd, which reads, parses and
+ *                            writes every connection; runs no handler
+ *                            but static files' (app_kind.on_loop)
  *   w<N>c0 .. w<N>c<T-1>     run one request each at a time
  *
- * This file knows connections, not HTTP: it hands accepted sockets to
- * libmicrohttpd, keeps the list of open connections, sweeps those whose
- * clients left, and retires the worker (drain, --harakiri, signals).
+ * This file knows connections, not HTTP: it starts libmicrohttpd, keeps
+ * the list of open connections, sweeps those whose clients left, and
+ * retires the worker (drain, --harakiri, signals).
  * Idle keep-alive connections hold no thread; after a few seconds they
  * leave libmicrohttpd too, parked as bare sockets (park.c).
  */
@@ -26,7 +27,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,8 +53,6 @@
 
 #define SWEEP_MS	100	/* worker_sweep() period */
 #define TLS_STALL_MS	10	/* the wait after a TLS stall, tls_round() */
-#define PROBE_DIV	4	/* worker_probe(): every --max-wait / 4 */
-#define PROBE_MIN_MS	10	/* but not more often */
 #define HARAKIRI_KILL_MS 1000	/* the master's margin over the grace */
 
 /*
@@ -199,166 +197,6 @@ worker_daemon_next(struct worker *w, unsigned *i)
 	if (*i - 1 < w->tls->n)
 		return w->tls_mhd[(*i)++ - 1];
 	return NULL;
-}
-
-/* The daemon a listen socket's connections go to; NULL: not one. */
-static struct MHD_Daemon *
-worker_listen_daemon(const struct worker *w, int fd)
-{
-	unsigned	 i;
-
-	for (i = 0; i < w->nlisten; i++)
-		if (w->listen_fds[i] == fd)
-			return w->listen_tls[i] == -1 ? w->mhd :
-			    w->tls_mhd[w->listen_tls[i]];
-	return NULL;
-}
-
-/*
- * --max-wait: when did the client of a just accepted socket send its
- * request?  When bytes wait on the socket, the kernel knows how long ago
- * the last of them arrived: the time the request waited in the listen
- * backlog.  0 when nothing was sent yet (a client that connects ahead of
- * its request has not begun to wait: its request counts from when it is
- * read); now for a socket that is not TCP.
- */
-static uint64_t
-worker_arrival(int fd)
-{
-	struct tcp_info	 ti;
-	socklen_t	 len = sizeof(ti);
-	uint64_t	 now = pool_now_us();
-	int		 unread;
-
-	if (ioctl(fd, FIONREAD, &unread) == 0 && unread == 0)
-		return 0;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
-	    len < offsetof(struct tcp_info, tcpi_last_data_recv) +
-	    sizeof(ti.tcpi_last_data_recv) ||
-	    (uint64_t)ti.tcpi_last_data_recv * 1000 > now)
-		return now;
-	return now - (uint64_t)ti.tcpi_last_data_recv * 1000;
-}
-
-/*
- * Hand an accepted socket to libmicrohttpd's daemon for its listen socket
- * (worker_listen_daemon); false if it could not.
- */
-static bool
-worker_add(struct worker *w, struct MHD_Daemon *mhd, int fd,
-    struct sockaddr_storage *ss, socklen_t len)
-{
-	pool_accepted(&w->pool);
-	w->arrival_us = w->cfg->max_wait != 0 ? worker_arrival(fd) : 0;
-	if (MHD_add_connection(mhd, fd, (struct sockaddr *)ss, len) !=
-	    MHD_YES) {
-		/* libmicrohttpd closed the socket */
-		log_msg("worker %u: cannot take a connection: %s",
-		    w->no, strerror(errno));
-		pool_unaccepted(&w->pool);
-		w->arrival_us = 0;
-		w->add_consumed = 0;
-		return false;
-	}
-	return true;
-}
-
-/* accept() failed for want of descriptors or memory: say so once a second. */
-static void
-worker_accept_error(struct worker *w, int error)
-{
-	static uint64_t	 last;
-	uint64_t	 now = pool_now_ms();
-
-	if (now - last >= 1000) {
-		log_msg("worker %u: accept: %s; backing off", w->no,
-		    strerror(error));
-		last = now;
-	}
-	w->accept_pause_until = now + 100;
-}
-
-/*
- * Accept while the gate is open, up to a burst, handing each socket to
- * libmicrohttpd, which (on this same thread) starts its grace period.
- * The gate is checked right before each accept(): only a keep-alive
- * request parsed during that one system call can make it one too many.
- */
-static void
-worker_accept(struct worker *w, int lfd, struct MHD_Daemon *mhd)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	int			 fd, n, timeout;
-
-	for (n = 0; n < 64 && pool_gate(&w->pool, &timeout); n++) {
-		len = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-				return;
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				worker_accept_error(w, errno);
-				return;
-			default:
-				log_msg("worker %u: accept: %s", w->no,
-				    strerror(errno));
-				return;
-			}
-		}
-		(void)worker_add(w, mhd, fd, &ss, len);
-	}
-}
-
-/*
- * --max-wait while the gate is closed: clients over the limit are in the
- * listen backlog, oldest first.  Take them one by one: each that waited
- * longer than --max-wait is answered 503 by its first request (it holds no
- * thread), and the first that did not is kept as a fresh connection, the
- * next to be served; then no more until it is (pool_probe).  Every
- * PROBE_DIV-th of --max-wait, so that a shed client waits at most that
- * much longer.
- */
-static void
-worker_probe(struct worker *w)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	uint64_t		 limit = w->cfg->max_wait * 1000ULL;
-	unsigned		 i, n;
-	int			 fd;
-
-	for (i = 0; i < w->nlisten; i++)
-		for (n = 0; n < 64 && pool_probe(&w->pool); n++) {
-			len = sizeof(ss);
-			fd = accept4(w->listen_fds[i], (struct sockaddr *)&ss,
-			    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd == -1) {
-				if (errno == EMFILE || errno == ENFILE ||
-				    errno == ENOBUFS || errno == ENOMEM)
-					worker_accept_error(w, errno);
-				break;
-			}
-			if (!worker_add(w, worker_listen_daemon(w,
-			    w->listen_fds[i]), fd, &ss, len))
-				break;
-			if (LIST_EMPTY(&w->conns) ||
-			    LIST_FIRST(&w->conns)->arrived_us == 0 ||
-			    pool_now_us() - LIST_FIRST(&w->conns)->arrived_us <
-			    limit)
-				break;	/* kept: it is fresh */
-			/* answered 503 by request_head: no slot */
-			pool_unfresh(&w->pool, &LIST_FIRST(&w->conns)->fresh);
-		}
 }
 
 /*
@@ -535,20 +373,179 @@ worker_sweep(struct worker *w, uint64_t now, bool all)
 		park_sweep(w, now, false);
 }
 
+
 /*
- * Parked connections whose next request came go back to libmicrohttpd
- * ahead of the listen backlog, while the gate lets them (park.c).
+ * The event loop's epoll set: libmicrohttpd's descriptors, the signals,
+ * the gate and the wake-up descriptor (the listen sockets come and go
+ * with the gate).  The descriptor, or -1 (logged).
+ */
+static int
+worker_epoll(struct worker *w)
+{
+	const union MHD_DaemonInfo	*di;
+	struct MHD_Daemon		*d;
+	unsigned			 k;
+
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
+		return -1;
+	}
+	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
+		if ((di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) ==
+		    NULL || worker_epoll_set(w->ep, EPOLL_CTL_ADD,
+		    di->epoll_fd) == -1) {
+			log_msg("worker %u: epoll: %s", w->no,
+			    strerror(errno));
+			return -1;
+		}
+	if (worker_epoll_set(w->ep, EPOLL_CTL_ADD, w->sig_fd) == -1 ||
+	    worker_epoll_set(w->ep, EPOLL_CTL_ADD, w->pool.gate_fd) == -1 ||
+	    worker_epoll_set(w->ep, EPOLL_CTL_ADD, w->wake_fd) == -1) {
+		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
+		return -1;
+	}
+	return w->ep;
+}
+
+/*
+ * Each round's chores: the sweep of the connections (every SWEEP_MS, all
+ * of them once a second), and retiring the worker when --max-requests
+ * was reached or --harakiri killed a request's thread.
  */
 static void
-worker_unpark(struct worker *w)
+worker_chores(struct worker *w, uint64_t now, bool listening)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	int			 fd, timeout;
+	bool	 all;
 
-	while (!TAILQ_EMPTY(&w->unparked) && pool_gate(&w->pool, &timeout) &&
-	    (fd = park_next(w, &ss, &len)) != -1)
-		(void)worker_add(w, w->mhd, fd, &ss, len);
+	if (now - w->last_sweep >= SWEEP_MS) {
+		all = now - w->last_full_sweep >= 1000;
+		w->last_sweep = now;
+		if (all)
+			w->last_full_sweep = now;
+		worker_sweep(w, now, all);
+	}
+	if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
+		worker_retire(w, w->ep, listening, "--max-requests reached",
+		    w->cfg->shutdown_timeout);
+	if (w->cfg->harakiri != 0 && !atomic_load(&w->retiring) &&
+	    worker_harakiri(w, now))
+		worker_retire(w, w->ep, listening, "--harakiri",
+		    w->cfg->harakiri_grace);
+}
+
+
+/*
+ * How long the loop may sleep, given the timeout the gate wants: not past
+ * the sweep's and the watches' periods, libmicrohttpd's next timeout, the
+ * pool's next wake-up
+ * (flush, from pool_flush) or, with --max-wait, the next request to
+ * expire; 0 when answers are ready.  Requests past --max-wait are
+ * answered 503 here (on the next round).
+ */
+static int
+worker_timeout(struct worker *w, int timeout, int flush)
+{
+	struct pool_items	 items;
+	struct pool_item	*it;
+	struct MHD_Daemon	*d;
+	MHD_UNSIGNED_LONG_LONG	 mt;
+	unsigned		 k;
+	int			 expire;
+
+	if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
+		timeout = 500;	/* look at the running times */
+	if (!LIST_EMPTY(&w->conns) && (timeout == -1 || timeout > SWEEP_MS))
+		timeout = SWEEP_MS;
+	if (w->nparked > 0 && (timeout == -1 || timeout > 1000))
+		timeout = 1000;	/* their keep-alive timeouts */
+	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; ) {
+		if (MHD_get_timeout(d, &mt) != MHD_YES)
+			continue;
+		if (mt == 0 && d != w->mhd && w->tls_stalled)
+			mt = TLS_STALL_MS;	/* see tls_round() */
+		if (timeout == -1 || mt < (MHD_UNSIGNED_LONG_LONG)timeout)
+			timeout = (int)mt;
+	}
+	if (flush != -1 && (timeout == -1 || flush < timeout))
+		timeout = flush;	/* wake threads then */
+	if (w->cfg->max_wait != 0) {
+		pool_expire(&w->pool, &items, &expire);
+		while ((it = TAILQ_FIRST(&items)) != NULL) {
+			TAILQ_REMOVE(&items, it, entry);
+			request_expire(it);
+			expire = 0;
+		}
+		if (expire != -1 && (timeout == -1 || expire < timeout))
+			timeout = expire;
+	}
+	if (!pool_sleep(&w->pool))
+		timeout = 0;	/* answers are ready */
+	return timeout;
+}
+
+/*
+ * A signal for this worker (from the master): SIGTERM retires it, SIGUSR1
+ * reopens the access log.  True: stop at once (SIGINT, SIGQUIT).
+ */
+static bool
+worker_signal(struct worker *w, bool *listening)
+{
+	struct signalfd_siginfo	 si;
+
+	if (read(w->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+		worker_retire(w, w->ep, *listening, "SIGTERM",
+		    w->cfg->shutdown_timeout);
+		*listening = false;
+		return false;
+	case SIGUSR1:
+		if (log_reopen_access() == -1)
+			log_msg("worker %u: reopening the access log: %s",
+			    w->no, strerror(errno));
+		return false;
+	case SIGHUP:
+		return false;
+	default:		/* SIGINT, SIGQUIT: at once */
+		return true;
+	}
+}
+
+/* Read an eventfd that woke the loop (the gate's, or a thread's). */
+static void
+worker_drain(struct worker *w, int fd, const char *what)
+{
+	uint64_t	 n;
+
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_msg("worker %u: %s: %s", w->no, what, strerror(errno));
+}
+
+/*
+ * The end of each round: the answers handed back since the last one are
+ * resumed in one batch, then libmicrohttpd sends them and reads new
+ * requests, then threads are woken for those.  Returns pool_flush's
+ * next wake-up.
+ */
+static int
+worker_round(struct worker *w)
+{
+	struct pool_items	 items;
+	struct pool_item	*it;
+	struct MHD_Daemon	*d;
+	unsigned		 k;
+
+	accept_unparked(w);
+	pool_collect(&w->pool, &items);
+	while ((it = TAILQ_FIRST(&items)) != NULL) {
+		TAILQ_REMOVE(&items, it, entry);
+		request_resume(it);
+	}
+	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
+		MHD_run(d);
+	tls_round(w);
+	return pool_flush(&w->pool);
 }
 
 /*
@@ -561,120 +558,26 @@ worker_unpark(struct worker *w)
 static int
 worker_loop(struct worker *w)
 {
-	const union MHD_DaemonInfo	*di;
 	struct epoll_event		 evs[16];
-	struct signalfd_siginfo		 si;
-	struct pool_items		 items;
-	struct pool_item		*it;
 	struct MHD_Daemon		*d;
-	MHD_UNSIGNED_LONG_LONG		 mt;
-	uint64_t			 drain, now;
-	unsigned			 j, k;
-	int				 ep, n, i, timeout, open, flush = -1;
-	int				 expire;
-	bool				 listening = false, all;
+	uint64_t			 now;
+	int				 ep, n, i, timeout, flush = -1;
+	bool				 listening = false;
 
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
+	if ((ep = worker_epoll(w)) == -1)
 		return -1;
-	}
-	w->ep = ep;
-	for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
-		if ((di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD)) ==
-		    NULL || worker_epoll_set(ep, EPOLL_CTL_ADD,
-		    di->epoll_fd) == -1) {
-			log_msg("worker %u: epoll: %s", w->no,
-			    strerror(errno));
-			return -1;
-		}
-	if (worker_epoll_set(ep, EPOLL_CTL_ADD, w->sig_fd) == -1 ||
-	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->pool.gate_fd) == -1 ||
-	    worker_epoll_set(ep, EPOLL_CTL_ADD, w->wake_fd) == -1) {
-		log_msg("worker %u: epoll: %s", w->no, strerror(errno));
-		return -1;
-	}
 	for (;;) {
 		now = pool_now_ms();
-		if (now - w->last_sweep >= SWEEP_MS) {
-			all = now - w->last_full_sweep >= 1000;
-			w->last_sweep = now;
-			if (all)
-				w->last_full_sweep = now;
-			worker_sweep(w, now, all);
-		}
-		if (atomic_load(&w->retire_asked) && !atomic_load(&w->retiring))
-			worker_retire(w, ep, listening, "--max-requests reached",
-			    w->cfg->shutdown_timeout);
-		if (w->cfg->harakiri != 0 && !atomic_load(&w->retiring) &&
-		    worker_harakiri(w, now))
-			worker_retire(w, ep, listening, "--harakiri",
-			    w->cfg->harakiri_grace);
+		worker_chores(w, now, listening);
 		if (atomic_load(&w->retiring)) {
 			listening = false;
 			if ((timeout = worker_drained(w)) == 0)
 				return 0;
 			if (timeout > 100)
 				timeout = 100;	/* re-count soon */
-			open = false;
-			goto wait;
-		}
-		open = pool_gate(&w->pool, &timeout) &&
-		    now >= w->accept_pause_until;
-		if (!open && now < w->accept_pause_until)
-			timeout = (int)(w->accept_pause_until - now);
-		else if (!open && w->cfg->max_wait != 0) {
-			if (now >= w->next_probe) {
-				worker_probe(w);
-				w->next_probe = now + (w->cfg->max_wait /
-				    PROBE_DIV > PROBE_MIN_MS ? w->cfg->max_wait /
-				    PROBE_DIV : PROBE_MIN_MS);
-			}
-			if (timeout == -1 || w->next_probe - now <
-			    (uint64_t)timeout)
-				timeout = (int)(w->next_probe - now);
-		}
-		if (open != listening) {
-			for (j = 0; j < w->nlisten; j++)
-				if (worker_epoll_set(ep, open ? EPOLL_CTL_ADD :
-				    EPOLL_CTL_DEL, w->listen_fds[j]) == -1) {
-					log_msg("worker %u: epoll: %s", w->no,
-					    strerror(errno));
-					return -1;
-				}
-			listening = open;
-		}
-		if (w->cfg->harakiri != 0 && (timeout == -1 || timeout > 500))
-			timeout = 500;	/* look at the running times */
-		if (!LIST_EMPTY(&w->conns) &&
-		    (timeout == -1 || timeout > SWEEP_MS))
-			timeout = SWEEP_MS;
-		if (w->nparked > 0 && (timeout == -1 || timeout > 1000))
-			timeout = 1000;	/* their keep-alive timeouts */
-wait:
-		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; ) {
-			if (MHD_get_timeout(d, &mt) != MHD_YES)
-				continue;
-			if (mt == 0 && d != w->mhd && w->tls_stalled)
-				mt = TLS_STALL_MS;	/* see tls_round() */
-			if (timeout == -1 ||
-			    mt < (MHD_UNSIGNED_LONG_LONG)timeout)
-				timeout = (int)mt;
-		}
-		if (flush != -1 && (timeout == -1 || flush < timeout))
-			timeout = flush;	/* wake threads then */
-		if (w->cfg->max_wait != 0) {
-			/* waited too long: answered 503 on the next round */
-			pool_expire(&w->pool, &items, &expire);
-			while ((it = TAILQ_FIRST(&items)) != NULL) {
-				TAILQ_REMOVE(&items, it, entry);
-				request_expire(it);
-				expire = 0;
-			}
-			if (expire != -1 && (timeout == -1 || expire < timeout))
-				timeout = expire;
-		}
-		if (!pool_sleep(&w->pool))
-			timeout = 0;	/* answers are ready */
+		} else if ((timeout = accept_gate(w, now, &listening)) == -2)
+			return -1;
+		timeout = worker_timeout(w, timeout, flush);
 		if ((n = epoll_wait(ep, evs, 16, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -686,55 +589,17 @@ wait:
 			if (evs[i].data.u64 & PARK_TAG)	/* not an fd */
 				park_event(w, evs[i].data.u64);
 			else if (evs[i].data.fd == w->sig_fd) {
-				if (read(w->sig_fd, &si, sizeof(si)) !=
-				    sizeof(si))
-					continue;
-				switch (si.ssi_signo) {
-				case SIGTERM:
-					worker_retire(w, ep, listening,
-					    "SIGTERM", w->cfg->shutdown_timeout);
-					listening = false;
-					break;
-				case SIGUSR1:
-					if (log_reopen_access() == -1)
-						log_msg("worker %u: reopening "
-						    "the access log: %s",
-						    w->no, strerror(errno));
-					break;
-				case SIGHUP:
-					break;
-				default:	/* SIGINT, SIGQUIT: at once */
+				if (worker_signal(w, &listening))
 					return 0;
-				}
-			} else if (evs[i].data.fd == w->pool.gate_fd) {
-				if (read(w->pool.gate_fd, &drain,
-				    sizeof(drain)) == -1 && errno != EAGAIN)
-					log_msg("worker %u: gate: %s", w->no,
-					    strerror(errno));
-			} else if (evs[i].data.fd == w->wake_fd) {
-				if (read(w->wake_fd, &drain, sizeof(drain)) ==
-				    -1 && errno != EAGAIN)
-					log_msg("worker %u: wake: %s", w->no,
-					    strerror(errno));
-			} else if (listening && (d = worker_listen_daemon(w,
+			} else if (evs[i].data.fd == w->pool.gate_fd)
+				worker_drain(w, w->pool.gate_fd, "gate");
+			else if (evs[i].data.fd == w->wake_fd)
+				worker_drain(w, w->wake_fd, "wake");
+			else if (listening && (d = accept_daemon(w,
 			    evs[i].data.fd)) != NULL)
-				worker_accept(w, evs[i].data.fd, d);
+				accept_burst(w, evs[i].data.fd, d);
 		}
-		/*
-		 * Answers handed back since the last round, in one batch;
-		 * then libmicrohttpd sends them and reads new requests; then
-		 * threads are woken for those (pool_flush).
-		 */
-		worker_unpark(w);
-		pool_collect(&w->pool, &items);
-		while ((it = TAILQ_FIRST(&items)) != NULL) {
-			TAILQ_REMOVE(&items, it, entry);
-			request_resume(it);
-		}
-		for (k = 0; (d = worker_daemon_next(w, &k)) != NULL; )
-			MHD_run(d);
-		tls_round(w);
-		flush = pool_flush(&w->pool);
+		flush = worker_round(w);
 	}
 }
 
