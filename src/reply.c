@@ -2,9 +2,10 @@
  * How an application answers: the answer functions of
  * <poolserve/poolserve.h> (status, headers, a body in memory or in a
  * file), called on a pool thread while the request's connection is
- * suspended, and the libmicrohttpd response made of the answer
- * (reply_response).  A streamed answer is stream.c's; what the
- * application sees of its request, view.c's.
+ * suspended (or on the event loop, for static files), and the
+ * libmicrohttpd response made of the answer (reply_response).  A
+ * streamed answer is stream.c's; what the application sees of its
+ * request, view.c's.
  */
 #include "config.h"
 

@@ -9,7 +9,9 @@
  *   request_begin     libmicrohttpd read a request line: reset the state
  *   request_access    headers (checked by http_check), then the body,
  *                     then: suspend the connection and submit it to the
- *                     pool; once resumed, queue the response
+ *                     pool; once resumed, queue the response (or, for an
+ *                     application that answers on the loop, run it and
+ *                     queue its response at once: request_here)
  *   request_run       on a pool thread: route, run the application, build
  *                     the response, log, hand the request back to the
  *   request_resume    event loop, which resumes the connection
