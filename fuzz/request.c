@@ -239,7 +239,7 @@ rq_app_handle(struct app *a, struct poolserve_request *r)
 }
 
 static const struct app_kind	 rq_kind = { "fuzz", NULL, NULL, NULL,
-				    rq_app_handle, NULL };
+				    rq_app_handle, NULL, false };
 static struct app		 rq_app = { &rq_kind, "", "", NULL, NULL, 1,
 				    0, NULL };
 
