@@ -794,6 +794,7 @@ struct conn_tls {		/* an HTTPS connection's; session NULL: HTTP */
 	bool			 received;	/* first holds the first byte */
 	unsigned char		 first;
 	bool			 hello;		/* a ClientHello came */
+	char			 bad_name[64];	/* its SNI, not a host name */
 	bool			 agreed;	/* our ServerHello went */
 	bool			 done;		/* the handshake finished */
 	int			 alert;		/* the last received, or -1 */

@@ -474,6 +474,49 @@ tls_client_cert(struct conn *c, gnutls_session_t s)
 }
 
 /*
+ * The server name (SNI) of a ClientHello's body, kept in bad_name when it
+ * is not a host name (letters, digits, '-' and '.'): GnuTLS refuses the
+ * handshake then, where OpenSSL takes any name.  Go clients such as hey
+ * send the port with the name ("127.0.0.1:8443").  A message cut short
+ * is left to GnuTLS.
+ */
+static void
+tls_sni(struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t	 off, end, type, len, i;
+
+	off = 2 + 32;				/* version, random */
+	if (off >= n || (off += 1 + p[off]) + 2 > n)	/* session id */
+		return;
+	off += 2 + (p[off] << 8 | p[off + 1]);	/* cipher suites */
+	if (off >= n || (off += 1 + p[off]) + 2 > n)	/* compression */
+		return;
+	end = off + 2 + (p[off] << 8 | p[off + 1]);	/* extensions */
+	for (off += 2; end <= n && off + 4 <= end; off += 4 + len) {
+		type = p[off] << 8 | p[off + 1];
+		len = p[off + 2] << 8 | p[off + 3];
+		/* server_name: list length, name type 0, name length */
+		if (type != 0 || len < 5 || off + 4 + len > end ||
+		    p[off + 6] != 0)
+			continue;
+		len = p[off + 7] << 8 | p[off + 8];
+		if (off + 9 + len > end)
+			return;
+		for (i = 0; i < len; i++)
+			if (!isalnum(p[off + 9 + i]) && p[off + 9 + i] != '-' &&
+			    p[off + 9 + i] != '.')
+				break;
+		if (i == len)
+			return;
+		if (len >= sizeof(c->tls.bad_name))
+			len = sizeof(c->tls.bad_name) - 1;
+		memcpy(c->tls.bad_name, p + off + 9, len);
+		c->tls.bad_name[len] = '\0';
+		return;
+	}
+}
+
+/*
  * GnuTLS's hook around each handshake message: the client's ClientHello
  * came (before GnuTLS looks into it); our ServerHello went (a version and
  * cipher were agreed); the client's Finished came, the handshake is done
@@ -486,7 +529,6 @@ tls_hook(gnutls_session_t s, unsigned int htype, unsigned when,
 {
 	struct conn	*c = gnutls_db_get_ptr(s);
 
-	(void)msg;
 	if (c == NULL)
 		return 0;
 	if (!incoming) {
@@ -494,9 +536,11 @@ tls_hook(gnutls_session_t s, unsigned int htype, unsigned when,
 			c->tls.agreed = true;
 		return 0;
 	}
-	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
+	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+		if (!c->tls.hello && msg != NULL)
+			tls_sni(c, msg->data, msg->size);
 		c->tls.hello = true;
-	else if (htype == GNUTLS_HANDSHAKE_FINISHED &&
+	} else if (htype == GNUTLS_HANDSHAKE_FINISHED &&
 	    when == GNUTLS_HOOK_POST && !c->tls.done) {
 		c->tls.done = true;
 		c->tls.version = gnutls_protocol_get_name(
@@ -568,6 +612,13 @@ tls_reason(struct conn *c, char *why, size_t len)
 		    c->tls.first);
 		return TLS_FAIL_NOT_TLS;
 	}
+	/* log_msg() escapes what the client sent */
+	if (c->tls.hello && !c->tls.agreed && c->tls.bad_name[0] != '\0') {
+		snprintf(why, len, "refused: the server name (SNI) \"%s\" is "
+		    "not a host name (the port sent with it?)",
+		    c->tls.bad_name);
+		return TLS_FAIL_REFUSED;
+	}
 	if (c->tls.hello && !c->tls.agreed) {
 		snprintf(why, len, "refused: the ClientHello has no version, "
 		    "cipher or group of --tls-priority in common");
@@ -602,7 +653,7 @@ tls_conn_close(struct conn *c)
 	static unsigned		 unlogged;
 	enum tls_fail		 f;
 	uint64_t		 now;
-	char			 why[128];
+	char			 why[192];
 
 	free(c->tls.ahead);	/* bytes of a request it will not answer */
 	c->tls.ahead = NULL;

@@ -134,6 +134,20 @@ echo | gnutls-cli --x509cafile "$C/ca.pem" --port "$TPORT" 127.0.0.1 \
     >"$TMP/gcbc" 2>&1 && fail "a CBC cipher was accepted"
 ok "gnutls-cli: TLS1.3 by default, TLS1.2 with AEAD; TLS1.1, TLS1.0 and CBC refused"
 
+# A server name (SNI) with the port in it, as Go clients (hey) send it:
+# GnuTLS refuses the handshake; the log names the server name.  A second
+# later than the failures above: one failure line a second is logged.
+sleep 1.1
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$TPORT" \
+    -servername "127.0.0.1:$TPORT" >"$TMP/sni" 2>&1
+grep -q 'Cipher is (NONE)' "$TMP/sni" || fail "SNI with a port: $(cat "$TMP/sni")"
+wait_until 5 grep -qF "refused: the server name (SNI) \"127.0.0.1:$TPORT\" is not a host name" "$TMP/err" ||
+    fail "SNI with a port: $(grep 'TLS handshake' "$TMP/err" | tail -n 2)"
+echo | timeout 10 openssl s_client -connect "127.0.0.1:$TPORT" \
+    -servername localhost -CAfile "$C/ca.pem" >"$TMP/sni" 2>&1
+grep -q 'Cipher is TLS_' "$TMP/sni" || fail "SNI localhost: $(cat "$TMP/sni")"
+ok "a server name with a port in it: refused, logged as such; a host name is served"
+
 grep -q '] GET / => .*(HTTP/1.1 200) .* \[TLS1.3\] (thread ' "$TMP/err" ||
     fail "no access line with [TLS1.3]"
 grep -q '] GET / => .*(HTTP/1.1 200) .* \[TLS1.2\] (thread ' "$TMP/err" ||
