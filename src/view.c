@@ -127,12 +127,27 @@ view_each_value(void *cls, enum MHD_ValueKind kind, const char *key,
 	return e->fn(e->ctx, key, value) == 0 ? MHD_YES : MHD_NO;
 }
 
+/*
+ * Each header (kind MHD_HEADER_KIND) or argument of the request, from the
+ * copy once a stream began, else from libmicrohttpd; stops when fn does
+ * not return 0.  The number of calls of fn.
+ */
 static unsigned
-view_each(const struct view_pair *pairs, unsigned n, poolserve_each_fn *fn,
-    void *ctx)
+view_each(const struct poolserve_request *r, enum MHD_ValueKind kind,
+    poolserve_each_fn *fn, void *ctx)
 {
-	unsigned	 i;
+	const struct view	*v = r->reply.view;
+	const struct view_pair	*pairs;
+	struct view_each_ctx	 e = { fn, ctx, 0 };
+	unsigned		 i, n;
 
+	if (v == NULL) {
+		(void)MHD_get_connection_values(r->mhd, kind, view_each_value,
+		    &e);
+		return e.n;
+	}
+	pairs = kind == MHD_HEADER_KIND ? v->headers : v->args;
+	n = kind == MHD_HEADER_KIND ? v->nheaders : v->nargs;
 	for (i = 0; i < n; i++)
 		if (fn(ctx, pairs[i].name, pairs[i].value) != 0)
 			return i + 1;
@@ -143,28 +158,14 @@ unsigned
 poolserve_each_arg(const struct poolserve_request *r, poolserve_each_fn *fn,
     void *ctx)
 {
-	const struct view	*v = r->reply.view;
-	struct view_each_ctx	 e = { fn, ctx, 0 };
-
-	if (v != NULL)
-		return view_each(v->args, v->nargs, fn, ctx);
-	(void)MHD_get_connection_values(r->mhd, MHD_GET_ARGUMENT_KIND,
-	    view_each_value, &e);
-	return e.n;
+	return view_each(r, MHD_GET_ARGUMENT_KIND, fn, ctx);
 }
 
 unsigned
 poolserve_each_header(const struct poolserve_request *r,
     poolserve_each_fn *fn, void *ctx)
 {
-	const struct view	*v = r->reply.view;
-	struct view_each_ctx	 e = { fn, ctx, 0 };
-
-	if (v != NULL)
-		return view_each(v->headers, v->nheaders, fn, ctx);
-	(void)MHD_get_connection_values(r->mhd, MHD_HEADER_KIND,
-	    view_each_value, &e);
-	return e.n;
+	return view_each(r, MHD_HEADER_KIND, fn, ctx);
 }
 
 /* The request's header count and size, for the access log; false: ask MHD. */
