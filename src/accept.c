@@ -67,13 +67,19 @@ accept_arrival(int fd)
 }
 
 /*
- * Hand an accepted socket to libmicrohttpd's daemon for its listen socket
- * (accept_daemon); false if it could not.
+ * Hand a socket accepted on listen socket lfd (-1: a parked one) to
+ * libmicrohttpd's daemon for it (accept_daemon); false if it could not.
  */
 static bool
-accept_add(struct worker *w, struct MHD_Daemon *mhd, int fd,
+accept_add(struct worker *w, struct MHD_Daemon *mhd, int lfd, int fd,
     struct sockaddr_storage *ss, socklen_t len)
 {
+	unsigned	 i;
+
+	w->add_local = NULL;
+	for (i = 0; i < w->nlisten; i++)
+		if (w->listen_fds[i] == lfd)
+			w->add_local = &w->listen_local[i];
 	pool_accepted(&w->pool);
 	w->arrival_us = w->cfg->max_wait != 0 ? accept_arrival(fd) : 0;
 	if (MHD_add_connection(mhd, fd, (struct sockaddr *)ss, len) !=
@@ -82,6 +88,7 @@ accept_add(struct worker *w, struct MHD_Daemon *mhd, int fd,
 		log_msg("worker %u: cannot take a connection: %s",
 		    w->no, strerror(errno));
 		pool_unaccepted(&w->pool);
+		w->add_local = NULL;
 		w->arrival_us = 0;
 		w->add_consumed = 0;
 		return false;
@@ -141,7 +148,7 @@ accept_burst(struct worker *w, int lfd, struct MHD_Daemon *mhd)
 				return;
 			}
 		}
-		(void)accept_add(w, mhd, fd, &ss, len);
+		(void)accept_add(w, mhd, lfd, fd, &ss, len);
 	}
 }
 
@@ -175,7 +182,8 @@ accept_probe(struct worker *w)
 				break;
 			}
 			if (!accept_add(w, accept_daemon(w,
-			    w->listen_fds[i]), fd, &ss, len))
+			    w->listen_fds[i]), w->listen_fds[i], fd, &ss,
+			    len))
 				break;
 			if (LIST_EMPTY(&w->conns) ||
 			    LIST_FIRST(&w->conns)->arrived_us == 0 ||
@@ -200,7 +208,7 @@ accept_unparked(struct worker *w)
 
 	while (!TAILQ_EMPTY(&w->unparked) && pool_gate(&w->pool, &timeout) &&
 	    (fd = park_next(w, &ss, &len)) != -1)
-		(void)accept_add(w, w->mhd, fd, &ss, len);
+		(void)accept_add(w, w->mhd, -1, fd, &ss, len);
 }
 /*
  * The gate: the listen sockets are in the epoll set while it is open (and

@@ -49,6 +49,39 @@ listen_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
 }
 
 /*
+ * The local address that the connections of listen socket fd have, as
+ * far as it tells: a wildcard address leaves addr "" (each connection's
+ * own is then asked of the kernel), the port is known all the same.
+ */
+void
+listen_local(int fd, struct listen_local *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	memset(l, 0, sizeof(*l));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return;
+	if (ss.ss_family == AF_UNIX)
+		strcpy(l->addr, "unix:");
+	else if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&ss;
+
+		if (s4->sin_addr.s_addr != htonl(INADDR_ANY))
+			inet_ntop(AF_INET, &s4->sin_addr, l->addr,
+			    sizeof(l->addr));
+		l->port = ntohs(s4->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&ss;
+
+		if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			inet_ntop(AF_INET6, &s6->sin6_addr, l->addr,
+			    sizeof(l->addr));
+		l->port = ntohs(s6->sin6_port);
+	}
+}
+
+/*
  * A unix: path that exists: a socket nobody listens on any more (a
  * previous run killed) is removed; anything else is an error.
  */

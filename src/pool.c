@@ -245,6 +245,23 @@ pool_parked(struct pool *p, int delta)
 }
 
 /*
+ * Unlock, then wake the threads owed a wake-up (p->wakes, counted under
+ * the lock): a thread signalled while the lock is held wakes only to
+ * block on it, three futex calls more per request.  Those counted were
+ * asleep in pthread_cond_wait() then, so none of the signals is lost.
+ */
+static void
+pool_unlock(struct pool *p)
+{
+	unsigned	 n = p->wakes;
+
+	p->wakes = 0;
+	pthread_mutex_unlock(&p->lock);
+	for (; n > 0; n--)
+		pthread_cond_signal(&p->work);
+}
+
+/*
  * A complete request: queue it for a thread, or refuse it when --queue is
  * set and T requests run and Q wait already.  f, when still fresh, stops
  * being counted as such: its slot becomes the request's.
@@ -267,11 +284,11 @@ pool_submit(struct pool *p, struct pool_item *it, struct pool_fresh *f)
 		TAILQ_INSERT_TAIL(&p->fifo, it, entry);
 		p->waiting++;
 		p->waiting_first += it->first;
-		if (!p->defer_wakes && p->idle > 0)
-			pthread_cond_signal(&p->work);
+		if (!p->defer_wakes && p->idle > p->wakes)
+			p->wakes++;
 		pool_gate_check(p);
 	}
-	pthread_mutex_unlock(&p->lock);
+	pool_unlock(p);
 	return v;
 }
 
@@ -295,8 +312,9 @@ pool_take_locked(struct pool *p)
 	p->running++;
 	/* the next has waited too long for those running: one more thread */
 	if (p->defer_wakes && (next = TAILQ_FIRST(&p->fifo)) != NULL &&
-	    p->idle > 0 && pool_now_us() - next->queued_us >= POOL_WAKE_US)
-		pthread_cond_signal(&p->work);
+	    p->idle > p->wakes &&
+	    pool_now_us() - next->queued_us >= POOL_WAKE_US)
+		p->wakes++;
 	if (it->first)
 		pool_gate_check(p);	/* see pool_gate_open() */
 	else
@@ -319,7 +337,7 @@ pool_take(struct pool *p)
 
 	pthread_mutex_lock(&p->lock);
 	it = pool_take_locked(p);
-	pthread_mutex_unlock(&p->lock);
+	pool_unlock(p);
 	return it;
 }
 
@@ -355,12 +373,13 @@ pool_flush(struct pool *p)
 	int		 again = -1;
 
 	pthread_mutex_lock(&p->lock);
-	if (TAILQ_EMPTY(&p->fifo) || p->idle == 0)
+	if (TAILQ_EMPTY(&p->fifo) || p->idle <= p->wakes)
 		goto out;
 	now = pool_now_us();
 	age = now - TAILQ_FIRST(&p->fifo)->queued_us;
 	if (age >= POOL_WAKE_US || p->run_us >= POOL_WAKE_US)
-		n = p->idle < p->waiting ? p->idle : p->waiting;
+		n = p->idle - p->wakes < p->waiting ?
+		    p->idle - p->wakes : p->waiting;
 	else {
 		/* one, unless a thread that just began will come back */
 		for (n = 1, i = 0; i < p->threads && n == 1; i++)
@@ -368,10 +387,9 @@ pool_flush(struct pool *p)
 				n = 0;
 		again = (int)((POOL_WAKE_US - age + 999) / 1000);
 	}
-	for (; n > 0; n--)
-		pthread_cond_signal(&p->work);
+	p->wakes += n;
 out:
-	pthread_mutex_unlock(&p->lock);
+	pool_unlock(p);
 	return again;
 }
 
@@ -515,7 +533,7 @@ pool_thread(void *v)
 	pthread_mutex_lock(&p->lock);
 	while ((it = pool_take_locked(p)) != NULL) {
 		p->since[a->core] = pool_now_us();
-		pthread_mutex_unlock(&p->lock);
+		pool_unlock(p);
 		back = p->run(it, a->core, p->arg);
 		ran = pool_now_us() - p->since[a->core];
 		pthread_mutex_lock(&p->lock);

@@ -178,6 +178,16 @@ struct listen_set {
 	char			 name[1024];	/* the sockets, joined */
 };
 
+/*
+ * What a listen socket's connections have as their local address, known
+ * without asking: addr is "" for a wildcard address (then asked of the
+ * kernel, once per connection), port 0 for a unix socket.
+ */
+struct listen_local {
+	char			 addr[INET6_ADDRSTRLEN];
+	unsigned		 port;
+};
+
 int		 listen_open(struct listen_set *, const struct config *,
 		    unsigned);
 unsigned	 listen_count(const struct listen_set *);
@@ -185,6 +195,7 @@ int		 listen_socket(const struct sockaddr_storage *, socklen_t,
 		    const char *, const char *, unsigned, bool);
 void		 listen_addr_string(const struct sockaddr_storage *, char *,
 		    size_t);
+void		 listen_local(int, struct listen_local *);
 int		 listen_worker_fds(struct listen_set *, unsigned, int *);
 void		 listen_close_slot(struct listen_set *, unsigned);
 void		 listen_child_close(const struct listen_set *, const int *);
@@ -437,6 +448,7 @@ struct pool {
 	unsigned		 fresh;		/* accepted, no request yet */
 	unsigned		 conns;
 	unsigned		 idle;		/* threads asleep on work */
+	unsigned		 wakes;		/* owed to them: pool_unlock() */
 	unsigned		 started;	/* threads created */
 	bool			 gate_waiting;	/* acceptor sleeps on gate_fd */
 	bool			 loop_asleep;	/* the loop sleeps on gate_fd */
@@ -876,6 +888,8 @@ struct worker {
 	struct pool		 pool;
 	int			 listen_fds[LISTEN_MAX];
 	int			 listen_tls[LISTEN_MAX];	/* -1: HTTP */
+	struct listen_local	 listen_local[LISTEN_MAX];
+	const struct listen_local *add_local;	/* of the socket being added */
 	unsigned		 nlisten;	/* 0 once retiring */
 	int			 sig_fd;
 	int			 wake_fd;	/* eventfd: run libmicrohttpd */

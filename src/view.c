@@ -318,7 +318,8 @@ poolserve_server_addr(const struct poolserve_request *r)
 unsigned
 poolserve_server_port(const struct poolserve_request *r)
 {
-	view_local(r->conn);
+	if (r->conn->local_port == 0)
+		view_local(r->conn);
 	return r->conn->local_port;
 }
 

@@ -125,6 +125,11 @@ worker_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
 		} else if (sa->sa_family == AF_UNIX)
 			strcpy(c->peer, "unix:");	/* as nginx logs it */
 	}
+	if (w->add_local != NULL) {	/* no getsockname() to answer it */
+		strcpy(c->local, w->add_local->addr);
+		c->local_port = w->add_local->port;
+		w->add_local = NULL;
+	}
 	c->mhd = mhd;
 	c->arrived_us = w->arrival_us;
 	w->arrival_us = 0;
@@ -675,6 +680,8 @@ worker_main(const struct config *cfg, struct stats *stats,
 	w.tls_client_ca = tls->ca != NULL;
 	memcpy(w.listen_fds, listen_fds, nlisten * sizeof(*listen_fds));
 	memcpy(w.listen_tls, listen_tls, nlisten * sizeof(*listen_tls));
+	for (i = 0; i < nlisten; i++)
+		listen_local(listen_fds[i], &w.listen_local[i]);
 	w.nlisten = nlisten;
 	atomic_store(&w.sw->pid, getpid());
 

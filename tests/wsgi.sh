@@ -56,8 +56,11 @@ mounts=(--mount /app=wsgi:pep3333 --mount /s=wsgi:state
     --mount /seed=wsgi:seedapps:app --mount /dj=wsgi:djangoapp)
 have falcon && mounts+=(--mount /falcon=wsgi:falconapp)
 have bottle && mounts+=(--mount /bottle=wsgi:bottleapp)
-start_server --threads 2 --pythonpath "$APPS" --wsgi pep3333 "${mounts[@]}"
+start_server --threads 2 --pythonpath "$APPS" --wsgi pep3333 "${mounts[@]}" \
+    --http 0.0.0.0:0
 W=$(worker_pids)
+ANY=$(sed -n 's/.*listening on .*0\.0\.0\.0:\([0-9]*\).*/\1/p' "$TMP/err" | head -n 1)
+[ -n "$ANY" ] || fail "no port for --http 0.0.0.0:0 in: $(grep ready "$TMP/err")"
 
 # 1. PEP 3333, under wsgiref.validate
 expect /one 'one piece'
@@ -138,6 +141,16 @@ e QUERY_STRING ''
 e CONTENT_LENGTH '<absent>'
 e SERVER_NAME example.org
 e HTTP_HOST example.org:81
+# Without a Host: the address the client reached, from the listen socket
+# (127.0.0.1) or, on a wildcard one, asked of the kernel; the port either way.
+get /environ --http1.0 -H 'Host:' >/dev/null
+e SERVER_NAME 127.0.0.1
+e SERVER_PORT "$PORT"
+e HTTP_HOST '<absent>'
+curl -s -o "$TMP/body" --max-time 30 --http1.0 -H 'Host:' \
+    "http://127.0.0.1:$ANY/environ"
+e SERVER_NAME 127.0.0.1
+e SERVER_PORT "$ANY"
 # A header name seen before in another case is the same variable; names
 # beyond what poolserve keeps keys for are all there.
 get /app/environ -H 'x-rep: 3' >/dev/null
@@ -165,7 +178,7 @@ e PATH_INFO /
 get /app/environ/ >/dev/null
 e PATH_INFO /environ/
 no_python_errors "the environ app"
-ok "environ: method, SCRIPT_NAME/PATH_INFO (decoded, latin-1) below a mount, \"\" at the prefix itself (also %-encoded, absolute-form), raw QUERY_STRING, CONTENT_*, SERVER_*, REMOTE_*, joined repeats, header names in any case, 80 distinct headers, '_' names dropped, wsgi.*"
+ok "environ: method, SCRIPT_NAME/PATH_INFO (decoded, latin-1) below a mount, \"\" at the prefix itself (also %-encoded, absolute-form), raw QUERY_STRING, CONTENT_*, SERVER_* (also without a Host, on a specific and a wildcard address), REMOTE_*, joined repeats, header names in any case, 80 distinct headers, '_' names dropped, wsgi.*"
 
 # 3b. two threads: each its own Python thread state, named as the thread
 $CLIENT --port "$PORT" hold --count 2 --path '/s/thread?s=0.5' >"$TMP/hold"
