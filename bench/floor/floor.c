@@ -14,6 +14,11 @@
  * string), as a poolserve --https daemon does, without its transport
  * functions or handshake hook.
  *
+ * FLOOR_LIMIT=N in the environment sets libmicrohttpd's connection limit
+ * (default 4096): at N open connections it stops accepting, and the next
+ * clients wait in the listen backlog, as behind poolserve's gate of
+ * --threads + --queue slots (bench/run tls compares the two).
+ *
  * bench/run floor compares both with nginx and poolserve in one run: what
  * libmicrohttpd costs, and what the hand-off adds; bench/run tls compares
  * the HTTPS direct mode with nginx and poolserve over TLS.
@@ -164,6 +169,7 @@ main(int argc, char *argv[])
 	unsigned			 flags;
 	int				 ep, timeout;
 	const char			*cert = NULL, *key = NULL, *prio = NULL;
+	const char			*limit = getenv("FLOOR_LIMIT");
 	static const char		 body[] = "Hello, world!\n";
 
 	if ((argc != 3 && argc != 6) || (strcmp(argv[1], "direct") != 0 &&
@@ -190,7 +196,8 @@ main(int argc, char *argv[])
 	d = MHD_start_daemon(flags, (uint16_t)atoi(argv[2]), NULL, NULL,
 	    access_cb, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, 4096U,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    limit != NULL ? (unsigned)atoi(limit) : 4096U,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)24576,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 128U,
 	    /* the TLS options last: MHD_OPTION_END ends a plain daemon's */

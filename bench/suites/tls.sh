@@ -161,7 +161,8 @@ declare -A LABEL=([poolserve]="poolserve --processes 1 --threads 10"
     [wide]="poolserve --processes 1 --threads 10 --queue 10"
     [floorh]="libmicrohttpd + GnuTLS + the smallest hand-off (floor.c)"
     [floorp]="libmicrohttpd alone (floor.c)"
-    [floorph]="libmicrohttpd + the smallest hand-off (floor.c)")
+    [floorph]="libmicrohttpd + the smallest hand-off (floor.c)"
+    [floorg]="libmicrohttpd + GnuTLS alone, its connection limit 10 (floor.c, FLOOR_LIMIT=10)")
 
 # What each server negotiates with openssl s_client, and whether a second
 # connection with the first one's session resumes it.
@@ -270,7 +271,8 @@ done
 # in every configuration, poolserve and nginx in a rotating order, then
 # the servers beside them (EXTRA).
 CONFIGS=(tls-close tls-close-h2load tls-keepalive http-keepalive)
-declare -A EXTRA=([tls-close]="floor wide" [tls-close-h2load]="floor wide"
+declare -A EXTRA=([tls-close]="floor floorg wide"
+    [tls-close-h2load]="floor floorg wide"
     [tls-keepalive]="floor floorh" [http-keepalive]="floorp floorph")
 # The same poolserve with a gate twice as wide for the handshakes only
 # (see the notes): --queue 10.
@@ -281,9 +283,14 @@ TPORT[wide]=$(newest_tls_port)
 # The keep-alive floors: libmicrohttpd alone and with the smallest
 # hand-off, over TLS and over HTTP.
 start_floor floorh handoff
+# libmicrohttpd's own connection limit as the gate: no more than 10
+# connections at once (poolserve's --threads 10 --queue 0), each from its
+# accept through its handshake until it closes; the rest wait in the
+# listen backlog.  Why poolserve keeps a gate of its own.
+FLOOR_LIMIT=10 start_floor floorg direct
 start_floor floorp direct http
 start_floor floorph handoff http
-for srv in "${SERVERS_ORDER[@]}" floor wide floorh; do	# warm-up
+for srv in "${SERVERS_ORDER[@]}" floor floorg wide floorh; do	# warm-up
 	tls_wrk 1 "${TPORT[$srv]}" >/dev/null
 done
 for cfg in "${CONFIGS[@]}"; do
@@ -349,6 +356,7 @@ for cfg in "${CONFIGS[@]}"; do
 		    per="${PERCONN[$srv,http]:-?} kB RSS per idle connection" ;;
 		esac
 		case $srv in
+		floorg) per="bench/floor/floor.c; MHD_OPTION_CONNECTION_LIMIT 10" ;;
 		floor*) per="bench/floor/floor.c" ;;
 		wide) per="the gate's slots doubled" ;;
 		esac
@@ -358,9 +366,17 @@ for cfg in "${CONFIGS[@]}"; do
 	done
 done
 r=$(calc "${MED[tls-close,poolserve]} / ${MED[tls-close,nginx]}" %.2f)
+g=$(calc "${MED[tls-close,floorg]} / ${MED[tls-close,nginx]}" %.2f)
 v=MISS
 ge "$r" "$HS_GOAL" && v=PASS
 goal handshakes $v "poolserve ${r}x nginx full TLS handshakes/s (goal >= ${HS_GOAL}x)"
+goal handshake-mhd-limit INFO "libmicrohttpd + GnuTLS alone with its own" \
+    "connection limit as the gate (10 connections, poolserve's --threads" \
+    "10): ${g}x nginx full TLS handshakes/s with wrk, $(calc \
+    "${MED[tls-close-h2load,floorg]} / ${MED[tls-close-h2load,nginx]}" \
+    %.2f)x with h2load; poolserve's own gate $(calc \
+    "${MED[tls-close,poolserve]} / ${MED[tls-close,floorg]}" %.2f)x that" \
+    "with wrk"
 f=$(calc "${MED[tls-close,floor]} / ${MED[tls-close,nginx]}" %.2f)
 goal handshake-floor INFO "libmicrohttpd + GnuTLS alone ${f}x nginx" \
     "full TLS handshakes/s, poolserve $(calc \
@@ -416,7 +432,13 @@ note "Handshakes and the gate: a connection holds one of the gate's" \
     "waiting in the backlog cost wrk CPU on the same cores; h2load waits" \
     "for them without polling.  The --queue 10 rows let 20 connections" \
     "into a worker at once instead of 10: the difference is what the" \
-    "gate costs at this round trip."
+    "gate costs at this round trip.  The floor.c rows with FLOOR_LIMIT=10" \
+    "gate with libmicrohttpd's own connection limit instead" \
+    "(MHD_OPTION_CONNECTION_LIMIT 10: it stops accepting at 10 open" \
+    "connections, the others wait in the backlog): driven from an" \
+    "external epoll loop as poolserve drives it, it takes its listen" \
+    "socket back only at a later turn of its loop, so it serves a" \
+    "fraction of what poolserve's own gate (accept.c) does."
 note "Negotiated, openssl s_client against each server (poolserve, nginx," \
     "floor.c): $NEGOTIATED (version, cipher, group, signature; \"full\":" \
     "no session ticket came, or a second connection offering the first" \

@@ -411,6 +411,12 @@ read -r BARE_RSS BARE_ANON < <(python3 "$BENCH_DIR/suites/wsgi_bare.py" \
     die "wsgi_bare.py failed"
 say "memory floor: bare python3 with the app: RSS $BARE_RSS kB," \
     "anonymous $BARE_ANON kB"
+# And imported before fork: one python3 that imports it, collects and
+# freezes, and forks P children that make those calls; RSS and PSS summed.
+read -r PRE_RSS PRE_PSS < <(python3 "$BENCH_DIR/suites/wsgi_bare.py" \
+    "$APPS" flask_hello:app "$T" $((2000 / P)) $((2 * T)) "$P") ||
+    die "wsgi_bare.py $P failed"
+say "memory floor, imported before fork: RSS $PRE_RSS kB, PSS $PRE_PSS kB"
 
 LABELM=([each,poolserve]="poolserve" [each,uwsgi]="uWSGI --lazy-apps"
     [preload,poolserve]="poolserve --preload"
@@ -437,6 +443,12 @@ for mode in each preload; do
 		- - - - - - $((P * BARE_RSS)) $((P * BARE_ANON)) \
 		"$(calc "$P * $BARE_RSS / ${RSS[each,uwsgi]}" %.2f)" \
 		"the floor: $P x the app in python3 with a worker's share of the same requests from $T threads (bench/suites/wsgi_bare.py); PSS: its anonymous memory alone, $(calc "$P * $BARE_ANON / ${PSS[each,uwsgi]}" %.2f)x uWSGI's"
+	[ $mode = preload ] &&
+	    row "memory, Flask $P x $T, $what" \
+		"the app alone: python3 importing it, $P forked children, no server" \
+		- - - - - - "$PRE_RSS" "$PRE_PSS" \
+		"$(calc "$PRE_RSS / ${RSS[preload,uwsgi]}" %.2f)" \
+		"the floor: python3 imports the app, gc.collect(), gc.freeze(), forks $P children that each make a worker's share of the same requests from $T threads (bench/suites/wsgi_bare.py); PSS $(calc "$PRE_PSS / ${PSS[preload,uwsgi]}" %.2f)x uWSGI's"
 	for kind in RSS PSS; do
 		declare -n fig=$kind
 		r=$(calc "${fig[$mode,poolserve]} / ${fig[$mode,uwsgi]}" %.2f)
@@ -463,6 +475,12 @@ goal memory-floor INFO "the app alone in $P bare python3 processes:" \
     "RSS $(calc "$P * $BARE_RSS / 1024" %.1f) MB, ${r}x uWSGI's" \
     "(--lazy-apps), anonymous $(calc "$P * $BARE_ANON / 1024" %.1f) MB," \
     "${p}x uWSGI's PSS: no server's $P x $T Flask holds less"
+r=$(calc "$PRE_RSS / ${RSS[preload,uwsgi]}" %.2f)
+p=$(calc "$PRE_PSS / ${PSS[preload,uwsgi]}" %.2f)
+goal memory-floor-preload INFO "the app alone, imported in python3 and" \
+    "$P children forked: RSS $(calc "$PRE_RSS / 1024" %.1f) MB, ${r}x" \
+    "uWSGI's, PSS $(calc "$PRE_PSS / 1024" %.1f) MB, ${p}x uWSGI's: no" \
+    "server's $P x $T Flask imported before fork holds less"
 note "Memory: Flask on $P x $T, each server fresh, after hey -n 2000 -c" \
     "50 on / and $((2 * P * T)) requests of /sleep/0.2 from $((P * T))" \
     "clients, the same for all four; RSS (VmRSS) and PSS (smaps_rollup)" \
@@ -481,7 +499,10 @@ note "Memory: Flask on $P x $T, each server fresh, after hey -n 2000 -c" \
     "python3 processes, each importing it and calling it with a worker's" \
     "share of the same requests ($((2000 / P)) on /, $((2 * T)) on" \
     "/sleep/0.2 from $T threads): every worker of any server holds at" \
-    "least that; with the app imported before fork too, for RSS, which" \
-    "counts the inherited pages in each worker."
+    "least that.  Imported before fork, the floor is one python3 that" \
+    "imports the app, collects and freezes it (gc.freeze(), as poolserve" \
+    "--preload does) and forks $P children that make those calls, its" \
+    "RSS and PSS summed over all: the pages that the children's reference" \
+    "counting writes to are copied in any server."
 
 bench_finish
